@@ -1,0 +1,40 @@
+/* Small json-glib helpers shared by the core parsers. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace nvcf::json {
+
+struct ParserDeleter {
+  void operator()(JsonParser* p) const { g_object_unref(p); }
+};
+using ParserPtr = std::unique_ptr<JsonParser, ParserDeleter>;
+
+/* Parse text whose root must be an object. Returns the parser (owning the
+ * tree) and the root object, or sets *error. */
+struct Document {
+  ParserPtr parser;
+  JsonObject* root = nullptr;
+};
+std::optional<Document> parse_object(std::string_view text, std::string* error);
+
+/* Typed member access; nullopt when absent, null, or of another type. */
+bool has(JsonObject* o, const char* name);
+std::optional<std::string> get_string(JsonObject* o, const char* name);
+std::optional<int64_t> get_int(JsonObject* o, const char* name);
+std::optional<double> get_number(JsonObject* o, const char* name);  // int or double
+std::optional<bool> get_bool(JsonObject* o, const char* name);
+JsonObject* get_object(JsonObject* o, const char* name);
+
+/* Serialise a node/object to compact JSON text. */
+std::string to_string(JsonNode* node);
+std::string to_string(JsonObject* object);
+/* JSON string literal with quotes, escaped. */
+std::string quote(std::string_view s);
+
+}  // namespace nvcf::json

@@ -1,0 +1,774 @@
+/**
+ * SECTION:element-nvcfwebrtcsink
+ *
+ * Serves a pipeline as an NVIDIA Cloud Functions (NVCF) low-latency
+ * streaming function: the NVCF control server (readiness and STUN/TURN
+ * credentials), the WebSocket signaller on the streaming port, and one
+ * WebRTC session per viewer with media ports inside the NVCF port range.
+ *
+ * Request pads `video_%u` and `audio_%u` take encoded streams (H.264,
+ * H.265, VP8, VP9, Opus) or raw ones, which the element encodes with the
+ * best low-latency encoder present (`video-encoder`).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! nvcfwebrtcsink name=s control-port=8111 \
+ *     audiotestsrc is-live=true ! s.
+ * ]|
+ */
+#include "gstnvcfwebrtcsink.h"
+
+#include <gst/video/video.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/encoders.h"
+#include "core/readiness.h"
+#include "gstnvcfcontrolserver.h"
+#include "gstnvcfserviceloop.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_nvcf_webrtc_sink_debug);
+#define GST_CAT_DEFAULT gst_nvcf_webrtc_sink_debug
+
+#define DEFAULT_CONTROL_ADDRESS ""
+#define DEFAULT_MAX_SESSIONS 1
+#define DEFAULT_VIDEO_ENCODER "auto"
+#define DEFAULT_VIDEO_BITRATE 4000
+
+enum
+{
+  PROP_0,
+  PROP_CONTROL_PORT,
+  PROP_CONTROL_ADDRESS,
+  PROP_STREAMING_PORT,
+  PROP_START_ENDPOINT,
+  PROP_PORT_RANGE,
+  PROP_MAX_SESSIONS,
+  PROP_VIDEO_ENCODER,
+  PROP_VIDEO_BITRATE,
+  PROP_READY_STATE,
+};
+
+enum
+{
+  SIGNAL_CREDENTIALS_CHANGED,
+  SIGNAL_LAST,
+};
+
+static guint signals[SIGNAL_LAST];
+
+/* One request pad and the encoded stream it feeds. The chain between the
+ * entry queue and the tee is built when the first caps arrive, since a pad
+ * takes raw or encoded media. */
+struct Stream
+{
+  GstNvcfWebrtcSink *sink = nullptr;    /* owner, not a reference */
+  std::string name;
+  bool video = true;
+  GstPad *pad = nullptr;        /* the ghost pad, owned by the element */
+  GstElement *queue = nullptr;
+  GstElement *tee = nullptr;
+  std::vector<GstElement *> chain;      /* built between queue and tee */
+  GstElement *idle = nullptr;
+  std::string media_type;       /* encoded media type, once built */
+  std::string encoder;          /* our encoder's factory, "" if none */
+
+  /* The stream holds a reference on each of its elements so it can tell,
+   * when released during dispose, whether the bin still has them. */
+  std::vector<GstElement *> elements () const
+  {
+    std::vector<GstElement *> all = chain;
+    for (GstElement * e : {queue, tee, idle})
+      if (e)
+        all.push_back (e);
+    return all;
+  }
+  ~Stream ()
+  {
+    for (GstElement * e : elements ())
+      gst_object_unref (e);
+  }
+};
+
+struct GstNvcfWebrtcSinkPrivate
+{
+  /* Lock order: lock is never held while calling into other elements, the
+   * control server or the bus. */
+  std::mutex lock;
+
+  /* settings */
+  guint control_port = nvcf::kDefaultControlPort;
+  std::string control_address = DEFAULT_CONTROL_ADDRESS;
+  guint streaming_port = nvcf::kDefaultStreamingPort;
+  std::string start_endpoint = nvcf::kDefaultStartEndpoint;
+  nvcf::PortRange port_range;
+  guint max_sessions = DEFAULT_MAX_SESSIONS;
+  std::string video_encoder = DEFAULT_VIDEO_ENCODER;
+  guint video_bitrate = DEFAULT_VIDEO_BITRATE;
+
+  /* runtime */
+  nvcf::ServiceLoop loop;
+  GstNvcfControlServer *control = nullptr;
+  std::optional<nvcf::Credentials> credentials;
+  nvcf::Readiness readiness;
+  std::vector<std::unique_ptr<Stream>> streams;
+  guint next_video = 0, next_audio = 0;
+};
+
+struct _GstNvcfWebrtcSink
+{
+  GstBin parent;
+  GstNvcfWebrtcSinkPrivate *priv;
+};
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u",
+    GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-raw; video/x-raw(ANY); video/x-h264; "
+        "video/x-h265; video/x-vp8; video/x-vp9"));
+
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("audio/x-raw; audio/x-opus"));
+
+#define gst_nvcf_webrtc_sink_parent_class parent_class
+G_DEFINE_TYPE (GstNvcfWebrtcSink, gst_nvcf_webrtc_sink, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (nvcfwebrtcsink, "nvcfwebrtcsink", GST_RANK_NONE,
+    GST_TYPE_NVCF_WEBRTC_SINK);
+
+/* ---------------------------------------------------------------- readiness */
+
+/* Apply a change to the readiness machine and announce a transition. */
+template <typename F>
+static void
+update_readiness (GstNvcfWebrtcSink * self, F && change)
+{
+  auto *priv = self->priv;
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    if (!change (priv->readiness))
+      return;
+    name = nvcf::Readiness::name (priv->readiness.state ());
+  }
+  GST_INFO_OBJECT (self, "readiness: %s", name.c_str ());
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("nvcf-readiness", "state", G_TYPE_STRING,
+              name.c_str (), NULL)));
+  g_object_notify (G_OBJECT (self), "ready-state");
+}
+
+/* ------------------------------------------------------------- credentials */
+
+static void
+store_credentials (GstNvcfWebrtcSink * self, const nvcf::Credentials & creds)
+{
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    self->priv->credentials = creds;
+  }
+  /* Host and port only: the password stays inside the element. */
+  GST_INFO_OBJECT (self, "STUN/TURN credentials set for %s",
+      creds.endpoint ().c_str ());
+  g_signal_emit (self, signals[SIGNAL_CREDENTIALS_CHANGED], 0,
+      creds.stun_ip.c_str (), creds.stun_port);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("nvcf-credentials-changed", "host", G_TYPE_STRING,
+              creds.stun_ip.c_str (), "port", G_TYPE_UINT, creds.stun_port,
+              NULL)));
+}
+
+/* ------------------------------------------------------------------ streams */
+
+static GstElement *
+make_element (GstNvcfWebrtcSink * self, const std::string & factory,
+    const std::string & name)
+{
+  GstElement *e = gst_element_factory_make (factory.c_str (), name.c_str ());
+  if (!e)
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+        ("Element \"%s\" is missing", factory.c_str ()),
+        ("needed for stream %s; install the GStreamer plugin that provides it",
+            name.c_str ()));
+  return e;
+}
+
+/* Properties the installed version lacks are skipped with a log line, so
+ * one settings table serves several GStreamer versions. */
+static void
+apply_properties (GstElement * e,
+    const std::vector<std::pair<std::string, std::string>> & props)
+{
+  for (const auto & [key, value] : props) {
+    if (!g_object_class_find_property (G_OBJECT_GET_CLASS (e), key.c_str ())) {
+      GST_DEBUG_OBJECT (e, "no property %s, skipped", key.c_str ());
+      continue;
+    }
+    gst_util_set_object_arg (G_OBJECT (e), key.c_str (), value.c_str ());
+  }
+}
+
+static bool
+factory_available (const std::string & name)
+{
+  GstElementFactory *f = gst_element_factory_find (name.c_str ());
+  if (!f)
+    return false;
+  gst_object_unref (f);
+  return true;
+}
+
+/* The chain from raw or encoded caps to an encoded stream for the tee.
+ * Returns false (error posted) when the caps cannot be served. */
+static bool
+plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
+    std::vector<GstElement *> *out)
+{
+  const GstStructure *st = gst_caps_get_structure (caps, 0);
+  std::string type = gst_structure_get_name (st);
+  auto add = [&](const std::string & factory, const std::string & role) {
+    GstElement *e = make_element (self, factory, s->name + "-" + role);
+    if (e)
+      out->push_back (e);
+    return e;
+  };
+
+  if (type == "video/x-raw") {
+    std::string requested, error;
+    guint kbps;
+    {
+      std::lock_guard<std::mutex> lock (self->priv->lock);
+      requested = self->priv->video_encoder;
+      kbps = self->priv->video_bitrate;
+    }
+    std::string enc = nvcf::choose_video_encoder (requested, factory_available,
+        &error);
+    if (enc.empty ()) {
+      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("%s", error.c_str ()),
+          ("stream %s has raw video", s->name.c_str ()));
+      return false;
+    }
+    nvcf::EncoderSetup setup = nvcf::video_encoder_setup (enc, kbps);
+    GstCapsFeatures *features = gst_caps_get_features (caps, 0);
+    bool cuda = features
+        && gst_caps_features_contains (features, "memory:CUDAMemory");
+    if (!cuda && !add ("videoconvert", "convert"))
+      return false;
+    GstElement *encoder = add (enc, "encoder");
+    if (!encoder)
+      return false;
+    apply_properties (encoder, setup.properties);
+    if (!setup.caps.empty ()) {
+      GstElement *filter = add ("capsfilter", "profile");
+      if (!filter)
+        return false;
+      GstCaps *c = gst_caps_from_string (setup.caps.c_str ());
+      g_object_set (filter, "caps", c, NULL);
+      gst_caps_unref (c);
+    }
+    if (!setup.parser.empty ()) {
+      GstElement *parser = add (setup.parser, "parse");
+      if (!parser)
+        return false;
+      apply_properties (parser, {{"config-interval", "-1"}});
+    }
+    s->media_type = setup.media_type;
+    s->encoder = enc;
+  } else if (type == "audio/x-raw") {
+    if (!add ("audioconvert", "convert") || !add ("audioresample", "resample"))
+      return false;
+    GstElement *enc = add ("opusenc", "encoder");
+    if (!enc)
+      return false;
+    apply_properties (enc, {{"frame-size", "10"}, {"bitrate", "64000"}});
+    s->media_type = "audio/x-opus";
+    s->encoder = "opusenc";
+  } else if (type == "audio/x-opus" || nvcf::supported_video_media_type (type)) {
+    std::string parser = nvcf::video_parser_for (type);
+    if (!parser.empty ()) {
+      GstElement *p = add (parser, "parse");
+      if (!p)
+        return false;
+      /* SPS/PPS with every IDR so a viewer can join at any key unit. */
+      apply_properties (p, {{"config-interval", "-1"}});
+    }
+    s->media_type = type;
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Unsupported media type %s on %s", type.c_str (), s->name.c_str ()),
+        (NULL));
+    return false;
+  }
+  return true;
+}
+
+/* First caps on a pad: build queue -> chain -> tee. Runs in the streaming
+ * thread before the caps pass the queue, so the queue is linked by the
+ * time it pushes. */
+static GstPadProbeReturn
+on_stream_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *s = static_cast < Stream * >(user_data);
+  GstNvcfWebrtcSink *self = s->sink;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  std::vector<GstElement *> chain;
+  if (!plan_chain (self, s, caps, &chain)) {
+    for (GstElement * e : chain)
+      gst_object_unref (gst_object_ref_sink (e));
+    return GST_PAD_PROBE_DROP;
+  }
+  GST_INFO_OBJECT (self, "%s: %" GST_PTR_FORMAT " -> %s%s%s", s->name.c_str (),
+      caps, s->media_type.c_str (), s->encoder.empty ()? "" : " with ",
+      s->encoder.c_str ());
+
+  GstElement *prev = s->queue;
+  for (GstElement * e : chain) {
+    gst_bin_add (GST_BIN (self), e);
+    gst_element_link (prev, e);
+    prev = e;
+  }
+  gst_element_link (prev, s->tee);
+  for (GstElement * e : chain) {
+    gst_object_ref (e);
+    gst_element_sync_state_with_parent (e);
+  }
+  s->chain = std::move (chain);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static GstPad *
+gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
+    GstPadTemplate * templ, const gchar * name, const GstCaps *)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (element);
+  auto *priv = self->priv;
+  auto s = std::make_unique < Stream > ();
+  s->sink = self;
+  s->video = g_str_has_prefix (templ->name_template, "video");
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    guint &next = s->video ? priv->next_video : priv->next_audio;
+    guint index = next;
+    if (name && sscanf (name, s->video ? "video_%u" : "audio_%u", &index) == 1)
+      next = MAX (next, index + 1);
+    else
+      next++;
+    s->name = (s->video ? "video_" : "audio_") + std::to_string (index);
+    for (auto &other : priv->streams)
+      if (other->name == s->name) {
+        GST_WARNING_OBJECT (self, "pad %s exists already", s->name.c_str ());
+        return NULL;
+      }
+  }
+
+  s->queue = gst_element_factory_make ("queue", (s->name + "-queue").c_str ());
+  s->tee = gst_element_factory_make ("tee", (s->name + "-tee").c_str ());
+  /* A fakesink keeps the stream flowing with no viewer and lets EOS reach
+   * the pipeline. */
+  GstElement *idle = gst_element_factory_make ("fakesink",
+      (s->name + "-idle").c_str ());
+  s->idle = GST_ELEMENT (gst_object_ref (idle));
+  gst_object_ref (s->queue);
+  gst_object_ref (s->tee);
+  g_object_set (s->queue, "max-size-buffers", 3, "max-size-bytes", 0,
+      "max-size-time", (guint64) 0, NULL);
+  g_object_set (s->tee, "allow-not-linked", TRUE, NULL);
+  g_object_set (idle, "sync", FALSE, "async", FALSE, "enable-last-sample",
+      FALSE, NULL);
+  gst_bin_add_many (GST_BIN (self), s->queue, s->tee, idle, NULL);
+  gst_element_link (s->tee, idle);
+
+  GstPad *target = gst_element_get_static_pad (s->queue, "sink");
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      on_stream_caps, s.get (), NULL);
+  s->pad = gst_ghost_pad_new_from_template (s->name.c_str (), target, templ);
+  gst_object_unref (target);
+
+  gst_element_sync_state_with_parent (s->queue);
+  gst_element_sync_state_with_parent (s->tee);
+  gst_element_sync_state_with_parent (idle);
+
+  GstPad *pad = s->pad;
+  gst_pad_set_active (pad, TRUE);
+  gst_element_add_pad (element, pad);
+  std::lock_guard<std::mutex> lock (priv->lock);
+  priv->streams.push_back (std::move (s));
+  return pad;
+}
+
+static void
+gst_nvcf_webrtc_sink_release_pad (GstElement * element, GstPad * pad)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (element);
+  std::unique_ptr<Stream> s;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    auto &streams = self->priv->streams;
+    for (auto it = streams.begin (); it != streams.end (); ++it)
+      if ((*it)->pad == pad) {
+        s = std::move (*it);
+        streams.erase (it);
+        break;
+      }
+  }
+  if (!s)
+    return;
+  /* During dispose the bin has already dropped its children. */
+  for (GstElement * e : s->elements ()) {
+    if (GST_OBJECT_PARENT (e) != GST_OBJECT (self))
+      continue;
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), e);
+  }
+  gst_element_remove_pad (element, pad);
+}
+
+/* ------------------------------------------------------------ state changes */
+
+static gboolean
+start_servers (GstNvcfWebrtcSink * self)
+{
+  auto *priv = self->priv;
+  std::string address;
+  guint port;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    address = priv->control_address;
+    port = priv->control_port;
+  }
+  priv->loop.start ("nvcf-service");
+
+  GstNvcfControlDelegate delegate;
+  delegate.readiness =[self](unsigned *status, std::string * json) {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    *status = self->priv->readiness.http_status ();
+    *json = self->priv->readiness.to_json ();
+  };
+  delegate.credentials =[self](const nvcf::Credentials & c) {
+    store_credentials (self, c);
+  };
+  priv->control = gst_nvcf_control_server_new ("control-server",
+      std::move (delegate));
+  gst_object_set_parent (GST_OBJECT (priv->control), GST_OBJECT (self));
+
+  GError *error = NULL;
+  if (!gst_nvcf_control_server_start (priv->control, &priv->loop,
+          address.c_str (), port, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot start the NVCF control server on %s:%u",
+            address.empty ()? "0.0.0.0" : address.c_str (), port),
+        ("%s", error->message));
+    g_clear_error (&error);
+    return FALSE;
+  }
+  update_readiness (self,[](nvcf::Readiness & r) {
+        return r.set_servers_listening (true);
+      });
+  return TRUE;
+}
+
+static void
+stop_servers (GstNvcfWebrtcSink * self)
+{
+  auto *priv = self->priv;
+  update_readiness (self,[](nvcf::Readiness & r) {
+        return r.finish ();
+      });
+  if (priv->control) {
+    gst_nvcf_control_server_stop (priv->control);
+    gst_object_unparent (GST_OBJECT (priv->control));
+    priv->control = nullptr;
+  }
+  priv->loop.stop ();
+  update_readiness (self,[](nvcf::Readiness & r) {
+        return r.reset ();
+      });
+}
+
+static GstStateChangeReturn
+gst_nvcf_webrtc_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (element);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!start_servers (self)) {
+        stop_servers (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      update_readiness (self,[](nvcf::Readiness & r) {
+            return r.set_pipeline_playing (false);
+          });
+      break;
+    default:
+      break;
+  }
+
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      update_readiness (self,[](nvcf::Readiness & r) {
+            return r.set_pipeline_playing (true);
+          });
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      stop_servers (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* --------------------------------------------------------------- properties */
+
+static void
+gst_nvcf_webrtc_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (object);
+  auto *priv = self->priv;
+  std::lock_guard<std::mutex> lock (priv->lock);
+
+  switch (prop_id) {
+    case PROP_CONTROL_PORT:
+      priv->control_port = g_value_get_uint (value);
+      break;
+    case PROP_CONTROL_ADDRESS:{
+      const gchar *s = g_value_get_string (value);
+      priv->control_address = s ? s : "";
+      break;
+    }
+    case PROP_STREAMING_PORT:
+      priv->streaming_port = g_value_get_uint (value);
+      break;
+    case PROP_START_ENDPOINT:{
+      const gchar *s = g_value_get_string (value);
+      if (!s || !nvcf::valid_endpoint (s)) {
+        g_warning ("nvcfwebrtcsink: start-endpoint \"%s\" must start with '/'; "
+            "keeping \"%s\"", s ? s : "(null)", priv->start_endpoint.c_str ());
+        break;
+      }
+      priv->start_endpoint = s;
+      break;
+    }
+    case PROP_PORT_RANGE:{
+      const gchar *s = g_value_get_string (value);
+      std::string error;
+      auto range = nvcf::parse_port_range (s ? s : "", &error);
+      if (!range) {
+        g_warning ("nvcfwebrtcsink: %s; keeping %s", error.c_str (),
+            priv->port_range.to_string ().c_str ());
+        break;
+      }
+      priv->port_range = *range;
+      break;
+    }
+    case PROP_MAX_SESSIONS:
+      priv->max_sessions = g_value_get_uint (value);
+      priv->readiness.set_max_sessions (priv->max_sessions);
+      break;
+    case PROP_VIDEO_ENCODER:{
+      const gchar *s = g_value_get_string (value);
+      priv->video_encoder = (s && *s) ? s : DEFAULT_VIDEO_ENCODER;
+      break;
+    }
+    case PROP_VIDEO_BITRATE:
+      priv->video_bitrate = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_nvcf_webrtc_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (object);
+  auto *priv = self->priv;
+  /* Bound ports are read outside the lock: the servers own them. */
+  if (prop_id == PROP_CONTROL_PORT && priv->control
+      && gst_nvcf_control_server_get_port (priv->control)) {
+    g_value_set_uint (value, gst_nvcf_control_server_get_port (priv->control));
+    return;
+  }
+  std::lock_guard<std::mutex> lock (priv->lock);
+
+  switch (prop_id) {
+    case PROP_CONTROL_PORT:
+      g_value_set_uint (value, priv->control_port);
+      break;
+    case PROP_CONTROL_ADDRESS:
+      g_value_set_string (value, priv->control_address.c_str ());
+      break;
+    case PROP_STREAMING_PORT:
+      g_value_set_uint (value, priv->streaming_port);
+      break;
+    case PROP_START_ENDPOINT:
+      g_value_set_string (value, priv->start_endpoint.c_str ());
+      break;
+    case PROP_PORT_RANGE:
+      g_value_set_string (value, priv->port_range.to_string ().c_str ());
+      break;
+    case PROP_MAX_SESSIONS:
+      g_value_set_uint (value, priv->max_sessions);
+      break;
+    case PROP_VIDEO_ENCODER:
+      g_value_set_string (value, priv->video_encoder.c_str ());
+      break;
+    case PROP_VIDEO_BITRATE:
+      g_value_set_uint (value, priv->video_bitrate);
+      break;
+    case PROP_READY_STATE:
+      g_value_set_string (value,
+          nvcf::Readiness::name (priv->readiness.state ()));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+/* ----------------------------------------------------------------- lifetime */
+
+static void
+gst_nvcf_webrtc_sink_init (GstNvcfWebrtcSink * self)
+{
+  auto *priv = new GstNvcfWebrtcSinkPrivate ();
+  self->priv = priv;
+
+  /* NVCF passes its configuration through the environment. */
+  std::string warning;
+  auto warn = [&] {
+    if (!warning.empty ())
+      GST_WARNING_OBJECT (self, "%s", warning.c_str ());
+    warning.clear ();
+  };
+  priv->control_port = nvcf::env_control_port (&warning);
+  warn ();
+  priv->streaming_port = nvcf::env_streaming_port (&warning);
+  warn ();
+  priv->start_endpoint = nvcf::env_start_endpoint (&warning);
+  warn ();
+  priv->port_range = *nvcf::parse_port_range (nvcf::env_port_range (&warning),
+      nullptr);
+  warn ();
+  priv->readiness.set_max_sessions (priv->max_sessions);
+
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}
+
+static void
+gst_nvcf_webrtc_sink_finalize (GObject * object)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (object);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_nvcf_webrtc_sink_set_property;
+  gobject_class->get_property = gst_nvcf_webrtc_sink_get_property;
+  gobject_class->finalize = gst_nvcf_webrtc_sink_finalize;
+
+  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto rw_ready = (GParamFlags) (rw | GST_PARAM_MUTABLE_READY);
+
+  /* Defaults shown by gst-inspect are the built-in ones; the environment
+   * (CONTROL_SERVER_PORT, ...) overrides them per instance. */
+  g_object_class_install_property (gobject_class, PROP_CONTROL_PORT,
+      g_param_spec_uint ("control-port", "Control port",
+          "TCP port of the NVCF control server (/v1/streaming/ready, "
+          "/v1/streaming/creds); default $CONTROL_SERVER_PORT, else 8111; "
+          "0 picks a free port, readable once READY", 0, 65535,
+          nvcf::kDefaultControlPort, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_CONTROL_ADDRESS,
+      g_param_spec_string ("control-address", "Control address",
+          "IP address the control server binds; empty = all interfaces",
+          DEFAULT_CONTROL_ADDRESS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STREAMING_PORT,
+      g_param_spec_uint ("streaming-port", "Streaming port",
+          "TCP port of the WebSocket signalling server; default "
+          "$STREAMING_SERVER_PORT, else 49100; 0 picks a free port, readable "
+          "once READY", 0, 65535, nvcf::kDefaultStreamingPort, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_START_ENDPOINT,
+      g_param_spec_string ("start-endpoint", "Start endpoint",
+          "WebSocket path for signalling; default $STREAMING_START_ENDPOINT, "
+          "else /sign_in", nvcf::kDefaultStartEndpoint, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_PORT_RANGE,
+      g_param_spec_string ("port-range", "Media port range",
+          "Local UDP ports for ICE media, MIN-MAX within 1024-65535; default "
+          "$STREAMING_PORT_BINDING_RANGE, else 47998-48020",
+          nvcf::kDefaultPortRange, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_MAX_SESSIONS,
+      g_param_spec_uint ("max-sessions", "Maximum sessions",
+          "Viewers served at once; readiness answers 500 at this count", 1,
+          64, DEFAULT_MAX_SESSIONS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_ENCODER,
+      g_param_spec_string ("video-encoder", "Video encoder",
+          "Encoder for raw video: auto (nvh264enc, else x264enc, openh264enc, "
+          "vp8enc) or an encoder factory name", DEFAULT_VIDEO_ENCODER,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint ("video-bitrate", "Video bitrate",
+          "Target bitrate in kbit/s when the element encodes raw video", 100,
+          200000, DEFAULT_VIDEO_BITRATE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_READY_STATE,
+      g_param_spec_string ("ready-state", "Readiness state",
+          "What GET /v1/streaming/ready reports: starting, ready, busy, "
+          "awaiting-resume, draining or finished", "starting",
+          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstNvcfWebrtcSink::credentials-changed:
+   * @sink: the element
+   * @host: STUN/TURN server host
+   * @port: its port
+   *
+   * New credentials were posted to /v1/streaming/creds; later sessions use
+   * them. Also posted as an element message "nvcf-credentials-changed".
+   */
+  signals[SIGNAL_CREDENTIALS_CHANGED] =
+      g_signal_new ("credentials-changed", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_UINT);
+
+  element_class->change_state = gst_nvcf_webrtc_sink_change_state;
+  element_class->request_new_pad = gst_nvcf_webrtc_sink_request_new_pad;
+  element_class->release_pad = gst_nvcf_webrtc_sink_release_pad;
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class,
+      "NVIDIA Cloud Functions WebRTC sink", "Sink/Network/WebRTC",
+      "Serves the pipeline as an NVCF low-latency streaming function over "
+      "WebRTC", "gst-nvcf developers");
+
+  GST_DEBUG_CATEGORY_INIT (gst_nvcf_webrtc_sink_debug, "nvcfwebrtcsink", 0,
+      "NVCF WebRTC sink");
+}

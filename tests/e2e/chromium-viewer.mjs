@@ -1,0 +1,419 @@
+#!/usr/bin/env node
+// chromium-viewer.mjs: watch a streamer in headless Chromium through the web
+// client (../../web), and report what arrived as one JSON line on stdout.
+//
+//   node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
+//        [--frames 30] [--timeout 20] [--input] [--ice JSON]
+//        [--expect-codec H264|VP8] [--hold-seconds N] [--subprotocol a,b]
+//        [--allow-input-errors] [--screenshot FILE] [--chromium PATH]
+//
+// Exit status 0 only when ok. Diagnostics go to stderr.
+
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WEB_ROOT = path.resolve(HERE, '../../web');
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+const USAGE = `usage: node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
+  [--frames N=30] [--timeout S=20] [--input] [--ice JSON]
+  [--expect-codec H264|VP8] [--hold-seconds N=0] [--subprotocol a,b]
+  [--allow-input-errors] [--screenshot FILE.png] [--chromium /usr/bin/chromium]`;
+
+// --- command line ------------------------------------------------------------
+
+function parseArgs(argv) {
+  const opts = {
+    signalling: null,
+    frames: 30,
+    timeout: 20,
+    input: false,
+    ice: null,
+    expectCodec: null,
+    holdSeconds: 0,
+    subprotocol: null,
+    allowInputErrors: false,
+    screenshot: null,
+    chromium: '/usr/bin/chromium',
+  };
+  const valueOf = (i, name) => {
+    if (i + 1 >= argv.length) throw new Error(`${name} needs a value`);
+    return argv[i + 1];
+  };
+  const number = (v, name) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let inline = null;
+    if (a.startsWith('--') && a.includes('=')) {
+      inline = a.slice(a.indexOf('=') + 1);
+      a = a.slice(0, a.indexOf('='));
+    }
+    const take = () => {
+      if (inline !== null) return inline;
+      const v = valueOf(i, a);
+      i++;
+      return v;
+    };
+    switch (a) {
+      case '--signalling': opts.signalling = take(); break;
+      case '--frames': opts.frames = number(take(), a); break;
+      case '--timeout': opts.timeout = number(take(), a); break;
+      case '--input': opts.input = true; break;
+      case '--ice': opts.ice = take(); break;
+      case '--expect-codec': opts.expectCodec = take(); break;
+      case '--hold-seconds': opts.holdSeconds = number(take(), a); break;
+      case '--subprotocol': opts.subprotocol = take(); break;
+      case '--allow-input-errors': opts.allowInputErrors = true; break;
+      case '--screenshot': opts.screenshot = take(); break;
+      case '--chromium': opts.chromium = take(); break;
+      case '-h': case '--help': process.stderr.write(`${USAGE}\n`); process.exit(2); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  if (!opts.signalling) throw new Error('--signalling is required');
+  if (opts.ice !== null) JSON.parse(opts.ice); // fail early on bad JSON
+  return opts;
+}
+
+// --- result and exit ---------------------------------------------------------
+
+const result = {
+  ok: false,
+  framesDecoded: 0,
+  audioPackets: 0,
+  audioInSdp: false,
+  codec: null,
+  width: 0,
+  height: 0,
+  replies: [],
+  inputSent: [],
+  error: null,
+  connectionState: null,
+  candidatePair: null,
+  pageErrors: [],
+  elapsedMs: 0,
+};
+
+const started = Date.now();
+let context = null;
+let page = null;
+let screenshotPath = null;
+let userDataDir = null;
+let server = null;
+let finished = false;
+
+const log = (...args) => process.stderr.write(`[chromium-viewer] ${args.join(' ')}\n`);
+
+async function cleanup() {
+  if (page && screenshotPath) {
+    // Taken on every exit path: the page's status line and log say most.
+    await Promise.race([
+      page.screenshot({ path: screenshotPath }).then(() => log(`screenshot in ${screenshotPath}`), (err) => log(`screenshot: ${err.message}`)),
+      sleep(5000),
+    ]);
+  }
+  if (page) {
+    // End the session cleanly (endSession) so the streamer frees it at once.
+    await Promise.race([
+      page.evaluate(() => window.nvcf && window.nvcf.disconnect()).catch(() => {}),
+      sleep(2000),
+    ]);
+    await sleep(200);
+  }
+  page = null;
+  const ctx = context;
+  context = null;
+  if (ctx) {
+    // Closing the context closes the browser; Playwright kills the process
+    // itself when this process exits, so a hung close is not fatal.
+    await Promise.race([ctx.close().catch(() => {}), sleep(5000)]);
+  }
+  if (server) {
+    server.closeAllConnections?.();
+    server.close();
+    server = null;
+  }
+  if (userDataDir) {
+    try { fs.rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
+    userDataDir = null;
+  }
+}
+
+async function finish(ok, error = null) {
+  if (finished) return;
+  finished = true;
+  result.ok = ok && result.pageErrors.length === 0;
+  if (ok && !result.ok) error = `JavaScript errors on the page: ${result.pageErrors.join(' | ')}`;
+  result.error = result.ok ? null : error || 'failed';
+  result.elapsedMs = Date.now() - started;
+  await cleanup();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(result.ok ? 0 : 1);
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// --- static web server -------------------------------------------------------
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+};
+
+function serveWeb(root) {
+  return new Promise((resolve, reject) => {
+    const srv = http.createServer((req, res) => {
+      let rel;
+      try {
+        rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      if (rel.endsWith('/')) rel += 'index.html';
+      const file = path.resolve(root, `.${rel}`);
+      if (!file.startsWith(root + path.sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+      fs.readFile(file, (err, data) => {
+        if (err) {
+          log(`HTTP 404 ${req.url}`);
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+          return;
+        }
+        res.writeHead(200, {
+          'content-type': MIME[path.extname(file)] || 'application/octet-stream',
+          'cache-control': 'no-store',
+        }).end(data);
+      });
+    });
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
+  });
+}
+
+// --- the run -----------------------------------------------------------------
+
+async function stats(page) {
+  return page.evaluate(() => (window.nvcf ? window.nvcf.stats() : null));
+}
+
+function absorb(s) {
+  if (!s) return;
+  result.connectionState = s.connectionState;
+  // Once the peer connection is gone its counters read 0: keep the last ones.
+  if (s.connectionState === 'none' && result.framesDecoded > 0) return;
+  result.framesDecoded = s.framesDecoded;
+  result.audioPackets = s.audioPacketsReceived;
+  result.audioInSdp = s.sdpHasAudio;
+  result.codec = s.videoCodec;
+  result.width = s.width;
+  result.height = s.height;
+  result.candidatePair = s.candidatePair;
+}
+
+/** Polls stats until pred(stats) holds; returns the last stats or throws. */
+async function waitFor(page, deadline, pred, what) {
+  let s = null;
+  for (;;) {
+    s = await stats(page);
+    absorb(s);
+    if (s && pred(s)) return s;
+    if (s && ['failed', 'ended'].includes(s.clientState)) {
+      throw new Error(`client ${s.clientState} (${s.clientReason || 'no reason'}) while waiting for ${what}`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what} (client ${s ? s.clientState : 'not loaded'}, ` +
+        `peer connection ${s ? s.connectionState : '?'}, ${result.framesDecoded} frames decoded)`);
+    }
+    await sleep(200);
+  }
+}
+
+async function sendInput(page, deadline, opts) {
+  await waitFor(page, deadline, (s) => s.inputReady && s.videoElementWidth > 0, 'the control data channel and the video size');
+  const video = page.locator('#video');
+  const box = await video.boundingBox();
+  const size = await page.evaluate(() => ({ w: window.nvcf.video.videoWidth, h: window.nvcf.video.videoHeight }));
+  if (!box) throw new Error('video element has no box');
+
+  // The centre of the element is the centre of the picture under object-fit:
+  // contain, so it maps to (videoWidth/2, videoHeight/2).
+  const firstSent = await page.evaluate(() => window.nvcf.inputSent.length);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await video.focus();
+  await page.keyboard.press('a');
+
+  const sent = await page.evaluate((from) => window.nvcf.inputSent.slice(from), firstSent);
+  result.inputSent = sent;
+  const ids = sent.map((e) => e.id).filter((id) => id > 0);
+  const names = sent.map((e) => e.event.event);
+  for (const want of ['MouseMove', 'KeyPress', 'KeyRelease']) {
+    if (!names.includes(want)) throw new Error(`no ${want} was sent (sent: ${names.join(', ') || 'nothing'})`);
+  }
+  const move = sent.find((e) => e.event.event === 'MouseMove').event;
+  // Chromium rounds MouseEvent client coordinates to whole CSS pixels; one
+  // CSS pixel is 1/scale video pixels.
+  const scale = Math.min(box.width / size.w, box.height / size.h);
+  const tolerance = Math.max(2, 1.5 / scale);
+  if (Math.abs(move.x - size.w / 2) > tolerance || Math.abs(move.y - size.h / 2) > tolerance) {
+    throw new Error(`MouseMove at (${move.x}, ${move.y}), expected the video centre (${size.w / 2}, ${size.h / 2})`);
+  }
+  const press = sent.find((e) => e.event.event === 'KeyPress').event;
+  if (press.key !== 'a') throw new Error(`KeyPress key "${press.key}", expected "a"`);
+
+  log(`input sent: ${names.join(', ')}; waiting for ${ids.length} replies`);
+  const replies = await (async () => {
+    for (;;) {
+      const all = await page.evaluate(() => window.nvcf.lastReplies.slice());
+      const mine = all.filter((r) => r && ids.includes(r.id));
+      if (mine.length >= ids.length) return mine;
+      if (Date.now() > deadline) {
+        result.replies = mine;
+        throw new Error(`timed out waiting for data-channel replies: got ids [${mine.map((r) => r.id)}] of [${ids}]`);
+      }
+      await sleep(100);
+    }
+  })();
+  result.replies = replies;
+  const bad = replies.filter((r) => r.error !== null && r.error !== undefined);
+  if (bad.length && !opts.allowInputErrors) {
+    throw new Error(`input requests failed: ${bad.map((r) => `#${r.id}: ${r.error}`).join('; ')}`);
+  }
+  const wrongType = replies.filter((r) => r.type !== 'navigationEvent');
+  if (wrongType.length) throw new Error(`replies of unexpected type: ${JSON.stringify(wrongType)}`);
+}
+
+async function run(opts) {
+  server = await serveWeb(WEB_ROOT);
+  const { port } = server.address();
+  const query = new URLSearchParams({ signalling: opts.signalling });
+  if (opts.ice) query.set('ice', opts.ice);
+  if (opts.subprotocol) query.set('subprotocol', opts.subprotocol);
+  const url = `http://127.0.0.1:${port}/index.html?${query}`;
+  log(`serving ${WEB_ROOT} on 127.0.0.1:${port}`);
+
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nvcf-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: opts.chromium,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    timeout: 30000,
+    // Signals are handled here (finish() closes the browser and still prints
+    // the JSON line); Playwright's own handlers would exit first.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  page = context.pages()[0] || await context.newPage();
+  screenshotPath = opts.screenshot;
+  page.on('console', (msg) => log(`console.${msg.type()}: ${msg.text()}`));
+  page.on('pageerror', (err) => {
+    log(`page error: ${err.message}`);
+    result.pageErrors.push(err.message);
+  });
+  page.on('crash', () => { result.pageErrors.push('page crashed'); });
+
+  const deadline = started + opts.timeout * 1000;
+  log(`opening ${url}`);
+  await page.goto(url, { waitUntil: 'load', timeout: Math.max(1000, deadline - Date.now()) });
+  await page.waitForFunction(() => !!window.nvcf, null, { timeout: Math.max(1000, deadline - Date.now()) });
+
+  await waitFor(page, deadline, (s) => s.framesDecoded >= opts.frames, `${opts.frames} decoded frames`);
+  log(`${result.framesDecoded} frames decoded, codec ${result.codec}, ${result.width}x${result.height}`);
+
+  if (result.audioInSdp) {
+    await waitFor(page, deadline, (s) => s.audioPacketsReceived > 0, 'audio packets (the offer has audio)');
+  }
+  if (opts.expectCodec && String(result.codec).toUpperCase() !== opts.expectCodec.toUpperCase()) {
+    throw new Error(`codec ${result.codec}, expected ${opts.expectCodec}`);
+  }
+  if (opts.input) await sendInput(page, deadline, opts);
+
+  if (opts.holdSeconds > 0) {
+    log(`holding for ${opts.holdSeconds} s`);
+    const holdEnd = Date.now() + opts.holdSeconds * 1000;
+    let last = result.framesDecoded;
+    let lastProgress = Date.now();
+    while (Date.now() < holdEnd) {
+      await sleep(Math.min(1000, Math.max(0, holdEnd - Date.now())));
+      const s = await stats(page);
+      absorb(s);
+      if (!s || ['failed', 'ended'].includes(s.clientState) || ['failed', 'closed'].includes(s.connectionState)) {
+        throw new Error(`session lost while holding (client ${s && s.clientState}, peer connection ${s && s.connectionState})`);
+      }
+      if (s.framesDecoded > last) {
+        last = s.framesDecoded;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > 3000) {
+        throw new Error(`video stalled at ${s.framesDecoded} frames while holding`);
+      }
+    }
+  }
+
+  absorb(await stats(page));
+}
+
+// --- main --------------------------------------------------------------------
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err.message}\n${USAGE}\n`);
+  result.error = `bad arguments: ${err.message}`;
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(2);
+}
+
+// Hard limit over everything: browser start, the wait, the hold, shutdown.
+const hardLimitMs = (opts.timeout + opts.holdSeconds + 30) * 1000;
+setTimeout(() => {
+  log('hard timeout');
+  finish(false, `hard timeout after ${hardLimitMs / 1000} s${result.error ? ` (${result.error})` : ''}`);
+  setTimeout(() => process.exit(1), 8000).unref();
+}, hardLimitMs);
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => finish(false, `interrupted by ${sig}`));
+}
+process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));
+
+run(opts).then(
+  () => finish(true),
+  async (err) => {
+    log(`error: ${err.message}`);
+    await finish(false, err.message);
+  },
+);

@@ -1,0 +1,370 @@
+#!/usr/bin/env node
+// werift-viewer.mjs: a non-browser viewer of a streamer. Speaks GStreamer's
+// signalling protocol (listener) with the ws package, answers the offer with
+// werift (H.264, VP8, Opus), counts the RTP packets received per track, and
+// reports as one JSON line on stdout. werift does not decode.
+//
+//   node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
+//        [--packets 50] [--timeout 20] [--expect-codec H264|VP8]
+//        [--input] [--ice JSON] [--subprotocol a,b] [--any-address]
+//
+// Exit status 0 only when ok. Diagnostics go to stderr.
+
+import WebSocket from 'ws';
+import { RTCPeerConnection, useH264, useVP8, useOPUS } from 'werift';
+
+const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
+  [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
+  [--ice JSON] [--subprotocol a,b] [--any-address]`;
+
+function parseArgs(argv) {
+  const opts = {
+    signalling: null,
+    packets: 50,
+    timeout: 20,
+    expectCodec: null,
+    input: false,
+    ice: null,
+    subprotocol: null,
+    anyAddress: false,
+  };
+  const number = (v, name) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${v}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let inline = null;
+    if (a.startsWith('--') && a.includes('=')) {
+      inline = a.slice(a.indexOf('=') + 1);
+      a = a.slice(0, a.indexOf('='));
+    }
+    const take = () => {
+      if (inline !== null) return inline;
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--signalling': opts.signalling = take(); break;
+      case '--packets': opts.packets = number(take(), a); break;
+      case '--timeout': opts.timeout = number(take(), a); break;
+      case '--expect-codec': opts.expectCodec = take(); break;
+      case '--input': opts.input = true; break;
+      case '--ice': opts.ice = JSON.parse(take()); break;
+      case '--subprotocol': opts.subprotocol = take(); break;
+      case '--any-address': opts.anyAddress = true; break;
+      case '-h': case '--help': process.stderr.write(`${USAGE}\n`); process.exit(2); break;
+      default: throw new Error(`unknown argument ${a}`);
+    }
+  }
+  if (!opts.signalling) throw new Error('--signalling is required');
+  return opts;
+}
+
+const result = {
+  ok: false,
+  videoPackets: 0,
+  audioPackets: 0,
+  codec: null,
+  audioCodec: null,
+  audioInOffer: false,
+  dataChannels: [],
+  candidatePair: null,
+  replies: [],
+  error: null,
+  elapsedMs: 0,
+};
+
+const started = Date.now();
+const log = (...args) => process.stderr.write(`[werift-viewer] ${args.join(' ')}\n`);
+let ws = null;
+let pc = null;
+let finished = false;
+
+function selectedPair() {
+  try {
+    const pair = pc && pc.iceTransports.map((t) => t.connection.nominated).find(Boolean);
+    if (!pair) return null;
+    const c = (cand) => `${cand.type} ${cand.host}:${cand.port}/${cand.transport.toLowerCase()}`;
+    return { local: c(pair.protocol.localCandidate), remote: c(pair.remoteCandidate) };
+  } catch {
+    return null;
+  }
+}
+
+async function finish(ok, error = null) {
+  if (finished) return;
+  finished = true;
+  result.candidatePair = selectedPair();
+  result.ok = ok;
+  result.error = ok ? null : error || 'failed';
+  result.elapsedMs = Date.now() - started;
+  try { if (ws && ws.readyState === WebSocket.OPEN && sessionId) ws.send(JSON.stringify({ type: 'endSession', sessionId })); } catch { /* closing anyway */ }
+  if (ws && ws.readyState === WebSocket.OPEN) {
+    // A clean close flushes what was sent last (the endSession echo).
+    await new Promise((resolve) => {
+      ws.once('close', resolve);
+      setTimeout(resolve, 1000);
+      ws.close(1000);
+    });
+  }
+  try { ws && ws.terminate(); } catch { /* closing anyway */ }
+  try { if (pc) await Promise.race([pc.close(), new Promise((r) => setTimeout(r, 3000))]); } catch { /* closing anyway */ }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(ok ? 0 : 1);
+}
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err.message}\n${USAGE}\n`);
+  result.error = `bad arguments: ${err.message}`;
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(2);
+}
+
+const isLoopback = (addr) => typeof addr === 'string' && (addr.startsWith('127.') || addr === '::1');
+
+// --- state -------------------------------------------------------------------
+
+let peerId = null;
+let producerId = null;
+let sessionId = null;
+const pendingIce = [];
+let nextRequestId = 1;
+const inputIds = [];
+let control = null;
+
+function send(msg) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+}
+
+function check() {
+  if (finished) return;
+  const enoughVideo = result.videoPackets >= opts.packets;
+  const audioOk = !result.audioInOffer || result.audioPackets > 0;
+  const inputOk = !opts.input || (inputIds.length > 0 && inputIds.every((id) => result.replies.some((r) => r.id === id)));
+  if (!(enoughVideo && audioOk && inputOk)) return;
+  if (opts.expectCodec && String(result.codec).toUpperCase() !== opts.expectCodec.toUpperCase()) {
+    finish(false, `codec ${result.codec}, expected ${opts.expectCodec}`);
+    return;
+  }
+  const bad = result.replies.filter((r) => r.error !== null && r.error !== undefined);
+  if (bad.length) {
+    finish(false, `input requests failed: ${bad.map((r) => `#${r.id}: ${r.error}`).join('; ')}`);
+    return;
+  }
+  finish(true);
+}
+
+// --- peer connection -----------------------------------------------------------
+
+function createPeerConnection() {
+  const config = {
+    iceServers: [], // werift's default is a public STUN server: never use it
+    iceTransportPolicy: 'all',
+    iceUseIpv6: false,
+    // Host candidates exclude loopback unless it is added here.
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    codecs: {
+      video: [useH264(), useVP8()],
+      audio: [useOPUS()],
+    },
+    ...(opts.ice || {}),
+  };
+  if (!opts.anyAddress && config.iceTransportPolicy !== 'relay') {
+    // Keep media on 127.0.0.0/8: only pairs between loopback addresses.
+    config.iceFilterCandidatePair = (pair) =>
+      isLoopback(pair.protocol?.localCandidate?.host) && isLoopback(pair.remoteCandidate?.host);
+  }
+  const peer = new RTCPeerConnection(config);
+
+  peer.onIceCandidate.subscribe((candidate) => {
+    if (!candidate || !candidate.candidate) return;
+    const c = candidate.toJSON ? candidate.toJSON() : candidate;
+    send({
+      type: 'peer',
+      sessionId,
+      ice: { candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0, sdpMid: c.sdpMid },
+    });
+  });
+
+  peer.onTrack.subscribe((track, transceiver) => {
+    log(`${track.kind} track`);
+    track.onReceiveRtp.subscribe((rtp) => {
+      if (track.kind === 'video') {
+        result.videoPackets++;
+        if (!result.codec) result.codec = codecOf(transceiver || findTransceiver(track), rtp.header.payloadType);
+      } else if (track.kind === 'audio') {
+        result.audioPackets++;
+        if (!result.audioCodec) result.audioCodec = codecOf(transceiver || findTransceiver(track), rtp.header.payloadType);
+      }
+      check();
+    });
+  });
+
+  peer.onDataChannel.subscribe((channel) => {
+    log(`data channel "${channel.label}"`);
+    result.dataChannels.push(channel.label);
+    if (channel.label !== 'control') return;
+    control = channel;
+    channel.onMessage.subscribe((data) => {
+      try {
+        const reply = JSON.parse(data.toString());
+        result.replies.push(reply);
+        check();
+      } catch {
+        log(`non-JSON on control: ${data}`);
+      }
+    });
+    const sendInput = () => {
+      if (!opts.input) return;
+      for (const event of [
+        { event: 'MouseMove', x: 10, y: 20, modifier_state: '' },
+        { event: 'KeyPress', key: 'a', modifier_state: '' },
+        { event: 'KeyRelease', key: 'a', modifier_state: '' },
+      ]) {
+        const id = nextRequestId++;
+        inputIds.push(id);
+        channel.send(JSON.stringify({ id, mid: null, request: { type: 'navigationEvent', event } }));
+      }
+      log(`sent ${inputIds.length} navigation events`);
+    };
+    if (channel.readyState === 'open') sendInput();
+    else channel.stateChanged.subscribe((state) => { if (state === 'open') sendInput(); });
+  });
+
+  peer.connectionStateChange.subscribe((state) => {
+    log(`peer connection ${state}`);
+    if (state === 'failed') finish(false, 'peer connection failed');
+  });
+  return peer;
+}
+
+function findTransceiver(track) {
+  return pc.getTransceivers().find((t) => t.receiver.track === track || t.receiver.tracks?.includes(track));
+}
+
+function codecOf(transceiver, payloadType) {
+  const codecs = transceiver?.codecs || [];
+  const codec = codecs.find((c) => c.payloadType === payloadType) || codecs[0];
+  if (!codec) return null;
+  // Named as Chromium's stats name them: "H264", "VP8", "opus".
+  const name = codec.mimeType.split('/')[1];
+  return name.toLowerCase() === 'opus' ? 'opus' : name.toUpperCase();
+}
+
+async function onOffer(sdp) {
+  result.audioInOffer = sdpHasMedia(sdp, 'audio');
+  await pc.setRemoteDescription({ type: 'offer', sdp: unbundleOnly(sdp) });
+  for (const ice of pendingIce.splice(0)) await addIce(ice);
+  const answer = await pc.createAnswer();
+  await pc.setLocalDescription(answer);
+  send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
+  log('answer sent');
+}
+
+// werift 0.24 announces no track for an m-section with port 0, which is how
+// a max-bundle offer (webrtcbin bundle-policy=max-bundle) marks every section
+// but the first (a=bundle-only). Give those sections the usual port 9.
+function unbundleOnly(sdp) {
+  const [head, ...sections] = sdp.split(/(?=\nm=)/);
+  return head + sections.map((s) => (/\na=bundle-only\r?(\n|$)/.test(s) ? s.replace(/^(\nm=\S+) 0 /, '$1 9 ') : s)).join('');
+}
+
+// An active m-section of that kind: not inactive, port not 0 unless bundle-only.
+function sdpHasMedia(sdp, kind) {
+  return sdp.split(/\r?\nm=/).slice(1).some((s) => s.startsWith(`${kind} `) &&
+    !/\na=inactive\r?(\n|$)/.test(s) && (!/^\S+ 0 /.test(s) || /\na=bundle-only\r?(\n|$)/.test(s)));
+}
+
+async function addIce(ice) {
+  if (!ice.candidate) return; // end of candidates
+  try {
+    await pc.addIceCandidate({ candidate: ice.candidate, sdpMLineIndex: ice.sdpMLineIndex ?? 0, sdpMid: ice.sdpMid });
+  } catch (err) {
+    log(`addIceCandidate: ${err.message}`);
+  }
+}
+
+// --- signalling ----------------------------------------------------------------
+
+let queue = Promise.resolve();
+
+async function onMessage(text) {
+  let msg;
+  try { msg = JSON.parse(text); } catch { log('non-JSON message'); return; }
+  switch (msg.type) {
+    case 'welcome':
+      peerId = msg.peerId;
+      send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'werift-viewer' } });
+      break;
+    case 'peerStatusChanged':
+      if (msg.peerId === peerId) send({ type: 'list' });
+      else if (!producerId && (msg.roles || []).includes('producer')) startSession(msg.peerId);
+      break;
+    case 'list':
+      if (!producerId && msg.producers && msg.producers.length) startSession(msg.producers[0].id);
+      else if (!producerId) log('no producer yet');
+      break;
+    case 'sessionStarted':
+      if (msg.peerId !== producerId) return;
+      sessionId = msg.sessionId;
+      log(`session ${sessionId}`);
+      pc = createPeerConnection();
+      break;
+    case 'peer':
+      if (!pc || msg.sessionId !== sessionId) { log(`peer message for unknown session ${msg.sessionId}`); return; }
+      if (msg.sdp) {
+        const desc = typeof msg.sdp === 'string' ? JSON.parse(msg.sdp) : msg.sdp;
+        if (desc.type !== 'offer') { log(`ignoring SDP ${desc.type}`); return; }
+        await onOffer(desc.sdp);
+      }
+      if (msg.ice) {
+        if (!pc.remoteDescription) pendingIce.push(msg.ice);
+        else await addIce(msg.ice);
+      }
+      break;
+    case 'endSession':
+      if (msg.sessionId !== sessionId) return;
+      send({ type: 'endSession', sessionId });
+      sessionId = null;
+      finish(false, `streamer ended the session after ${result.videoPackets} video packets`);
+      break;
+    case 'error':
+      log(`streamer error: ${msg.details}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function startSession(id) {
+  producerId = id;
+  send({ type: 'startSession', peerId: id });
+}
+
+// --- main ----------------------------------------------------------------------
+
+setTimeout(() => {
+  const why = [`timed out after ${opts.timeout} s: ${result.videoPackets}/${opts.packets} video packets`];
+  if (result.audioInOffer) why.push(`${result.audioPackets} audio packets`);
+  if (opts.input) why.push(`${result.replies.length}/${inputIds.length} input replies`);
+  if (!sessionId) why.push('no session');
+  finish(false, why.join(', '));
+}, opts.timeout * 1000);
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => finish(false, `interrupted by ${sig}`));
+process.on('uncaughtException', (err) => finish(false, `uncaught: ${err && err.message}`));
+process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));
+
+const protocols = (opts.subprotocol || '').split(',').map((s) => s.trim()).filter(Boolean);
+ws = protocols.length ? new WebSocket(opts.signalling, protocols) : new WebSocket(opts.signalling);
+ws.on('open', () => log(`connected to ${opts.signalling}${ws.protocol ? ` (subprotocol ${ws.protocol})` : ''}`));
+ws.on('message', (data) => {
+  queue = queue.then(() => onMessage(data.toString())).catch((err) => finish(false, `handling message: ${err.message}`));
+});
+ws.on('error', (err) => finish(false, `WebSocket: ${err.message}`));
+ws.on('close', (code) => { if (!finished) finish(false, `WebSocket closed (code ${code})`); });

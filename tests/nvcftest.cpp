@@ -1,0 +1,120 @@
+#include "nvcftest.h"
+
+#include <gtest/gtest.h>
+
+#include "gstnvcf.h"
+
+namespace nvcftest {
+
+void init() {
+  gst_init(nullptr, nullptr);
+  gst_nvcf_register();
+}
+
+HttpReply http(unsigned port, const std::string& method, const std::string& path,
+               const std::string& content_type, const std::string& body) {
+  HttpReply reply;
+  std::string uri = "http://127.0.0.1:" + std::to_string(port) + path;
+  SoupSession* session = soup_session_new_with_options("timeout", 10, NULL);
+  SoupMessage* msg = soup_message_new(method.c_str(), uri.c_str());
+  if (!content_type.empty() || !body.empty()) {
+    GBytes* bytes = g_bytes_new(body.data(), body.size());
+    soup_message_set_request_body_from_bytes(msg, content_type.empty() ? nullptr : content_type.c_str(), bytes);
+    g_bytes_unref(bytes);
+  }
+  GError* error = nullptr;
+  GBytes* answer = soup_session_send_and_read(session, msg, nullptr, &error);
+  if (answer) {
+    reply.status = soup_message_get_status(msg);
+    gsize size = 0;
+    const char* data = static_cast<const char*>(g_bytes_get_data(answer, &size));
+    reply.body.assign(data ? data : "", size);
+    SoupMessageHeaders* h = soup_message_get_response_headers(msg);
+    if (const char* allow = soup_message_headers_get_one(h, "Allow"))
+      reply.allow = allow;
+    if (const char* type = soup_message_headers_get_content_type(h, nullptr))
+      reply.content_type = type;
+    g_bytes_unref(answer);
+  }
+  g_clear_error(&error);
+  g_object_unref(msg);
+  g_object_unref(session);
+  return reply;
+}
+
+Streamer::Streamer(const std::string& props, const std::string& source) {
+  std::string desc = source +
+                     " ! nvcfwebrtcsink name=sink control-port=0 control-address=127.0.0.1 "
+                     "streaming-port=0 " +
+                     props;
+  GError* error = nullptr;
+  pipeline_ = gst_parse_launch(desc.c_str(), &error);
+  if (error) {
+    ADD_FAILURE() << "pipeline: " << error->message;
+    g_clear_error(&error);
+  }
+  sink_ = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
+}
+
+Streamer::~Streamer() {
+  if (pipeline_) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+  if (sink_)
+    gst_object_unref(sink_);
+}
+
+bool Streamer::set_state(GstState state) {
+  if (gst_element_set_state(pipeline_, state) == GST_STATE_CHANGE_FAILURE)
+    return false;
+  GstState current;
+  return gst_element_get_state(pipeline_, &current, nullptr, 10 * GST_SECOND) !=
+             GST_STATE_CHANGE_FAILURE &&
+         current == state;
+}
+
+unsigned Streamer::control_port() const {
+  guint port = 0;
+  g_object_get(sink_, "control-port", &port, NULL);
+  return port;
+}
+
+unsigned Streamer::streaming_port() const {
+  guint port = 0;
+  g_object_get(sink_, "streaming-port", &port, NULL);
+  return port;
+}
+
+std::string Streamer::ready_state() const {
+  gchar* s = nullptr;
+  g_object_get(sink_, "ready-state", &s, NULL);
+  std::string out = s ? s : "";
+  g_free(s);
+  return out;
+}
+
+bool Streamer::wait_element_message(const char* name, unsigned timeout_ms, GstStructure** out) {
+  GstBus* bus = gst_element_get_bus(pipeline_);
+  gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
+  bool found = false;
+  while (!found) {
+    gint64 left = deadline - g_get_monotonic_time();
+    if (left <= 0)
+      break;
+    GstMessage* m = gst_bus_timed_pop_filtered(bus, left * GST_USECOND, GST_MESSAGE_ELEMENT);
+    if (!m)
+      break;
+    const GstStructure* s = gst_message_get_structure(m);
+    if (s && gst_structure_has_name(s, name)) {
+      found = true;
+      if (out)
+        *out = gst_structure_copy(s);
+    }
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  return found;
+}
+
+}  // namespace nvcftest
