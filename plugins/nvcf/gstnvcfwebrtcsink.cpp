@@ -26,11 +26,16 @@
 #include <string>
 #include <vector>
 
+#include <map>
+
 #include "core/config.h"
 #include "core/encoders.h"
+#include "core/ice.h"
 #include "core/readiness.h"
 #include "gstnvcfcontrolserver.h"
 #include "gstnvcfserviceloop.h"
+#include "gstnvcfsession.h"
+#include "gstnvcfsignaller.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_nvcf_webrtc_sink_debug);
 #define GST_CAT_DEFAULT gst_nvcf_webrtc_sink_debug
@@ -39,6 +44,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_nvcf_webrtc_sink_debug);
 #define DEFAULT_MAX_SESSIONS 1
 #define DEFAULT_VIDEO_ENCODER "auto"
 #define DEFAULT_VIDEO_BITRATE 4000
+#define DEFAULT_CREDS_USE "both"
+#define DEFAULT_ICE_TCP FALSE
 
 enum
 {
@@ -52,11 +59,23 @@ enum
   PROP_VIDEO_ENCODER,
   PROP_VIDEO_BITRATE,
   PROP_READY_STATE,
+  PROP_CREDS_USE,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVER,
+  PROP_ICE_ADDRESSES,
+  PROP_ICE_TCP,
+  PROP_ICE_TRANSPORT_POLICY,
+  PROP_STATS,
 };
 
 enum
 {
   SIGNAL_CREDENTIALS_CHANGED,
+  SIGNAL_SESSION_STARTED,
+  SIGNAL_SESSION_ENDED,
+  SIGNAL_WEBRTCBIN_CREATED,
+  SIGNAL_DATA_RECEIVED,
+  SIGNAL_SEND_DATA,
   SIGNAL_LAST,
 };
 
@@ -95,6 +114,13 @@ struct Stream
   }
 };
 
+/* A viewer's session and the signalling client that owns it. */
+struct SessionEntry
+{
+  GstNvcfClientInfo client;
+  std::unique_ptr<GstNvcfSession> session;
+};
+
 struct GstNvcfWebrtcSinkPrivate
 {
   /* Lock order: lock is never held while calling into other elements, the
@@ -110,10 +136,18 @@ struct GstNvcfWebrtcSinkPrivate
   guint max_sessions = DEFAULT_MAX_SESSIONS;
   std::string video_encoder = DEFAULT_VIDEO_ENCODER;
   guint video_bitrate = DEFAULT_VIDEO_BITRATE;
+  nvcf::CredsUse creds_use = nvcf::CredsUse::Both;
+  std::string stun_server, turn_server;
+  std::string ice_addresses;    /* comma-separated */
+  bool ice_tcp = DEFAULT_ICE_TCP;
+  bool relay_only = false;
 
   /* runtime */
   nvcf::ServiceLoop loop;
   GstNvcfControlServer *control = nullptr;
+  GstNvcfSignaller *signaller = nullptr;
+  std::string producer_id;
+  std::map<std::string, SessionEntry> sessions;
   std::optional<nvcf::Credentials> credentials;
   nvcf::Readiness readiness;
   std::vector<std::unique_ptr<Stream>> streams;
@@ -347,6 +381,35 @@ on_stream_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* Before the chain exists the queue would accept anything, and a source
+ * like videotestsrc would then pick its first format (64-bit RGBA). Answer
+ * caps queries with what encoders take best, system memory first. */
+static GstPadProbeReturn
+on_stream_caps_query (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *s = static_cast < Stream * >(user_data);
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS || !s->chain.empty ())
+    return GST_PAD_PROBE_OK;
+  GstCaps *preferred = gst_caps_from_string (s->video ?
+      "video/x-raw, format=(string){ NV12, I420 }; "
+      "video/x-raw(memory:CUDAMemory); video/x-raw; video/x-h264; "
+      "video/x-h265; video/x-vp8; video/x-vp9" :
+      "audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; "
+      "audio/x-opus");
+  GstCaps *filter = NULL;
+  gst_query_parse_caps (query, &filter);
+  if (filter) {
+    GstCaps *c = gst_caps_intersect_full (preferred, filter,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (preferred);
+    preferred = c;
+  }
+  gst_query_set_caps_result (query, preferred);
+  gst_caps_unref (preferred);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 static GstPad *
 gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps *)
@@ -392,6 +455,8 @@ gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
   GstPad *target = gst_element_get_static_pad (s->queue, "sink");
   gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       on_stream_caps, s.get (), NULL);
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      on_stream_caps_query, s.get (), NULL);
   s->pad = gst_ghost_pad_new_from_template (s->name.c_str (), target, templ);
   gst_object_unref (target);
 
@@ -434,6 +499,308 @@ gst_nvcf_webrtc_sink_release_pad (GstElement * element, GstPad * pad)
   gst_element_remove_pad (element, pad);
 }
 
+/* ----------------------------------------------------------------- sessions */
+
+/* Sessions are created, driven and destroyed on the service loop thread
+ * only; webrtcbin's threads hop there through invoke_async. */
+
+static std::vector<GstNvcfStreamTap>
+stream_taps (GstNvcfWebrtcSink * self)
+{
+  std::vector<GstNvcfStreamTap> taps;
+  std::lock_guard<std::mutex> lock (self->priv->lock);
+  for (auto &s : self->priv->streams)
+    if (!s->media_type.empty ())
+      taps.push_back (GstNvcfStreamTap { s->name, s->video, s->media_type,
+              s->tee });
+  return taps;
+}
+
+static void
+sessions_changed (GstNvcfWebrtcSink * self)
+{
+  update_readiness (self,[self](nvcf::Readiness & r) {
+        return r.set_sessions (self->priv->sessions.size (), 0);
+      });
+}
+
+static void
+post_session_message (GstNvcfWebrtcSink * self, const char *name,
+    const std::string & id, const GstNvcfClientInfo & client)
+{
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new (name, "session-id", G_TYPE_STRING, id.c_str (),
+              "peer-id", G_TYPE_STRING, client.peer_id.c_str (), "request-id",
+              G_TYPE_STRING, client.request_id.c_str (), NULL)));
+}
+
+/* End one session: tell its client (unless the client ended it), free the
+ * webrtcbin, update readiness. */
+static void
+end_session (GstNvcfWebrtcSink * self, const std::string & id,
+    const std::string & reason, bool tell_client)
+{
+  auto *priv = self->priv;
+  SessionEntry entry;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    auto it = priv->sessions.find (id);
+    if (it == priv->sessions.end ())
+      return;
+    entry = std::move (it->second);
+    priv->sessions.erase (it);
+  }
+  GST_INFO_OBJECT (self, "[session %s request %s] ending%s%s", id.c_str (),
+      entry.client.request_id.c_str (), reason.empty ()? "" : ": ",
+      reason.c_str ());
+  if (tell_client && priv->signaller)
+    gst_nvcf_signaller_send (priv->signaller, entry.client.connection,
+        [id, reason](nvcf::SignallingConnection & c) {
+          std::vector<std::string> frames;
+          if (!reason.empty ())
+            frames = c.error (reason);
+          for (auto &f : c.end_session (id))
+            frames.push_back (f);
+          return frames;
+        });
+  entry.session->stop ();
+  sessions_changed (self);
+  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str ());
+  post_session_message (self, "nvcf-session-ended", id, entry.client);
+}
+
+static void
+end_all_sessions (GstNvcfWebrtcSink * self, const std::string & reason)
+{
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    for (auto &[id, e] : self->priv->sessions)
+      ids.push_back (id);
+  }
+  for (auto &id : ids)
+    end_session (self, id, reason, true);
+}
+
+/* Run fn on the loop thread with the session, if it still exists. */
+static void
+with_session (GstNvcfWebrtcSink * self, const std::string & id,
+    std::function<void (GstNvcfSession &)> fn)
+{
+  gst_object_ref (self);
+  self->priv->loop.invoke_async ([self, id, fn = std::move (fn)] {
+    GstNvcfSession *session = nullptr;
+    {
+      std::lock_guard<std::mutex> lock (self->priv->lock);
+      auto it = self->priv->sessions.find (id);
+      if (it != self->priv->sessions.end ())
+        session = it->second.session.get ();
+    }
+    /* Safe without the lock: sessions die only on this thread. */
+    if (session)
+      fn (*session);
+    gst_object_unref (self);
+  });
+}
+
+/* An upstream event from a viewer, for the video stream (the first one;
+ * mids are not mapped to pads yet). */
+static std::string
+send_upstream (GstNvcfWebrtcSink * self, const std::string &, GstEvent * ev)
+{
+  GstPad *target = nullptr;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    for (auto &s : self->priv->streams)
+      if (s->video) {
+        target = gst_element_get_static_pad (s->queue, "src");
+        break;
+      }
+  }
+  if (!target) {
+    gst_event_unref (ev);
+    return "no video stream to send the event to";
+  }
+  GST_LOG_OBJECT (self, "upstream %" GST_PTR_FORMAT, ev);
+  /* Unhandled navigation is normal (a source without input): not an error
+   * for the viewer. */
+  gst_pad_send_event (target, ev);
+  gst_object_unref (target);
+  return "";
+}
+
+static void
+start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
+    const std::string & peer_meta)
+{
+  auto *priv = self->priv;
+  auto refuse =[&](const std::string & reason) {
+    GST_WARNING_OBJECT (self, "[peer %s request %s] session refused: %s",
+        client.peer_id.c_str (), client.request_id.c_str (), reason.c_str ());
+    gst_nvcf_signaller_send (priv->signaller, client.connection,
+        [reason](nvcf::SignallingConnection & c) {
+          return c.refuse_session (reason);
+        });
+  };
+
+  std::vector<GstNvcfStreamTap> taps = stream_taps (self);
+  GstNvcfSessionConfig config;
+  gchar *uuid = g_uuid_string_random ();
+  config.id = uuid;
+  g_free (uuid);
+  std::string refusal;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    nvcf::ReadyState st = priv->readiness.state ();
+    if (st == nvcf::ReadyState::Busy || st == nvcf::ReadyState::AwaitingResume)
+      refusal = "the streamer is busy: all " +
+          std::to_string (priv->max_sessions) + " sessions (max-sessions) "
+          "are in use";
+    else if (st != nvcf::ReadyState::Ready)
+      refusal = std::string ("the streamer is not ready (") +
+          nvcf::Readiness::name (st) + ")";
+    nvcf::IceServers servers = nvcf::ice_servers (priv->credentials,
+        priv->creds_use, priv->stun_server, priv->turn_server);
+    config.stun_server = servers.stun;
+    config.turn_server = servers.turn;
+    config.port_range = priv->port_range;
+    config.ice_tcp = priv->ice_tcp;
+    config.relay_only = priv->relay_only;
+    gchar **addrs = g_strsplit (priv->ice_addresses.c_str (), ",", -1);
+    for (gchar ** a = addrs; *a; a++) {
+      g_strstrip (*a);
+      if (**a)
+        config.ice_addresses.push_back (*a);
+    }
+    g_strfreev (addrs);
+  }
+  if (!refusal.empty ()) {
+    refuse (refusal);
+    return;
+  }
+  if (taps.empty ()) {
+    refuse ("no media is flowing yet; try again");
+    return;
+  }
+
+  const std::string id = config.id;
+  const guint64 conn = client.connection;
+  GstNvcfSignaller *signaller = priv->signaller;
+  GstNvcfSessionCallbacks cb;
+  cb.offer =[signaller, conn, id](const std::string & sdp) {
+    gst_nvcf_signaller_send (signaller, conn,
+        [id, sdp](nvcf::SignallingConnection & c) {
+          return c.send_offer (id, sdp);
+        });
+  };
+  cb.ice =[signaller, conn, id](const nvcf::IceCandidate & ice) {
+    gst_nvcf_signaller_send (signaller, conn,
+        [id, ice](nvcf::SignallingConnection & c) {
+          return c.send_ice (id, ice);
+        });
+  };
+  cb.failed =[self, id](const std::string & reason) {
+    gst_object_ref (self);
+    self->priv->loop.invoke_async ([self, id, reason] {
+          end_session (self, id, reason, true);
+          gst_object_unref (self);
+        });
+  };
+  cb.connected =[self, id] {
+    GST_INFO_OBJECT (self, "[session %s] connected", id.c_str ());
+    with_session (self, id,[](GstNvcfSession & s) {
+          s.request_key_unit ();
+        });
+  };
+  cb.upstream =[self](const std::string & mid, GstEvent * ev) {
+    return send_upstream (self, mid, ev);
+  };
+  cb.data =[self, id](const std::string & channel, const std::string & text) {
+    g_signal_emit (self, signals[SIGNAL_DATA_RECEIVED], 0, id.c_str (),
+        channel.c_str (), text.c_str ());
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new ("nvcf-data-received", "session-id",
+                G_TYPE_STRING, id.c_str (), "channel", G_TYPE_STRING,
+                channel.c_str (), "data", G_TYPE_STRING, text.c_str (),
+                NULL)));
+  };
+
+  auto session = std::make_unique < GstNvcfSession > (GST_BIN (self), config,
+      std::move (cb));
+  GstNvcfSession *raw = session.get ();
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    priv->sessions[id] = SessionEntry { client, std::move (session) };
+  }
+  sessions_changed (self);
+  GST_INFO_OBJECT (self, "[session %s request %s] starting for peer %s "
+      "(stun %s, turn %s)", id.c_str (), client.request_id.c_str (),
+      client.peer_id.c_str (), config.stun_server.empty ()? "none" :
+      config.stun_server.c_str (), config.turn_server.empty ()? "none" :
+      "from credentials");
+  gst_nvcf_signaller_send (signaller, conn,
+      [id](nvcf::SignallingConnection & c) {
+        return c.accept_session (id);
+      });
+
+  std::string error;
+  if (!raw->start (taps, &error)) {
+    end_session (self, id, "cannot start the session: " + error, true);
+    return;
+  }
+  g_signal_emit (self, signals[SIGNAL_WEBRTCBIN_CREATED], 0, id.c_str (),
+      raw->webrtcbin ());
+  g_signal_emit (self, signals[SIGNAL_SESSION_STARTED], 0, id.c_str (),
+      peer_meta.c_str ());
+  post_session_message (self, "nvcf-session-started", id, client);
+}
+
+static void
+on_signalling_request (GstNvcfWebrtcSink * self,
+    const GstNvcfClientInfo & client, const nvcf::SignallingRequest & rq)
+{
+  using Kind = nvcf::SignallingRequest::Kind;
+  switch (rq.kind) {
+    case Kind::StartSession:
+      start_session (self, client, rq.peer_meta);
+      break;
+    case Kind::RemoteAnswer:{
+      std::string sdp = rq.sdp;
+      with_session (self, rq.session_id,[sdp](GstNvcfSession & s) {
+            s.set_remote_answer (sdp);
+          });
+      break;
+    }
+    case Kind::RemoteIce:{
+      nvcf::IceCandidate ice = rq.ice;
+      with_session (self, rq.session_id,[ice](GstNvcfSession & s) {
+            s.add_remote_ice (ice);
+          });
+      break;
+    }
+    case Kind::EndSession:
+      end_session (self, rq.session_id, "", false);
+      break;
+  }
+}
+
+static void
+on_client_closed (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
+    bool)
+{
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    for (auto &[id, e] : self->priv->sessions)
+      if (e.client.connection == client.connection)
+        ids.push_back (id);
+  }
+  for (auto &id : ids)
+    end_session (self, id, "", false);
+}
+
 /* ------------------------------------------------------------ state changes */
 
 static gboolean
@@ -472,6 +839,35 @@ start_servers (GstNvcfWebrtcSink * self)
     g_clear_error (&error);
     return FALSE;
   }
+  GstNvcfSignallerDelegate sdelegate;
+  sdelegate.request =[self](const GstNvcfClientInfo & c,
+      const nvcf::SignallingRequest & rq) {
+    on_signalling_request (self, c, rq);
+  };
+  sdelegate.closed =[self](const GstNvcfClientInfo & c, bool clean) {
+    on_client_closed (self, c, clean);
+  };
+  GstNvcfSignallerSettings settings;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    settings.address = priv->control_address;
+    settings.port = priv->streaming_port;
+    settings.endpoint = priv->start_endpoint;
+    settings.producer_id = priv->producer_id;
+    settings.producer_meta = std::string ("{\"name\":\"") +
+        GST_OBJECT_NAME (self) + "\"}";
+  }
+  priv->signaller = gst_nvcf_signaller_new ("signaller", std::move (sdelegate));
+  gst_object_set_parent (GST_OBJECT (priv->signaller), GST_OBJECT (self));
+  if (!gst_nvcf_signaller_start (priv->signaller, &priv->loop, settings,
+          &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+        ("Cannot start the signalling server on %s:%u",
+            settings.address.empty ()? "0.0.0.0" : settings.address.c_str (),
+            settings.port), ("%s", error->message));
+    g_clear_error (&error);
+    return FALSE;
+  }
   update_readiness (self,[](nvcf::Readiness & r) {
         return r.set_servers_listening (true);
       });
@@ -485,6 +881,11 @@ stop_servers (GstNvcfWebrtcSink * self)
   update_readiness (self,[](nvcf::Readiness & r) {
         return r.finish ();
       });
+  if (priv->signaller) {
+    gst_nvcf_signaller_stop (priv->signaller);
+    gst_object_unparent (GST_OBJECT (priv->signaller));
+    priv->signaller = nullptr;
+  }
   if (priv->control) {
     gst_nvcf_control_server_stop (priv->control);
     gst_object_unparent (GST_OBJECT (priv->control));
@@ -514,6 +915,13 @@ gst_nvcf_webrtc_sink_change_state (GstElement * element,
             return r.set_pipeline_playing (false);
           });
       break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      /* Viewers are told before their webrtcbins go away. */
+      if (self->priv->loop.running ())
+        self->priv->loop.invoke_sync ([self] {
+              end_all_sessions (self, "the streamer is stopping");
+            });
+      break;
     default:
       break;
   }
@@ -536,6 +944,65 @@ gst_nvcf_webrtc_sink_change_state (GstElement * element,
       break;
   }
   return ret;
+}
+
+/* ------------------------------------------------------- stats and data */
+
+/* "nvcf-stats": sessions (count), video-bitrate (kbit/s, when the element
+ * encodes), and one field per session id holding webrtcbin's statistics. */
+static GstStructure *
+collect_stats (GstNvcfWebrtcSink * self)
+{
+  auto *priv = self->priv;
+  GstStructure *out = gst_structure_new_empty ("nvcf-stats");
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    gst_structure_set (out, "sessions", G_TYPE_UINT,
+        (guint) priv->sessions.size (), "video-bitrate", G_TYPE_UINT,
+        priv->video_bitrate, NULL);
+  }
+  if (!priv->loop.running ())
+    return out;
+  /* On the loop thread, where sessions cannot vanish meanwhile. */
+  priv->loop.invoke_sync ([&] {
+        std::vector<std::pair<std::string, GstNvcfSession *>> list;
+        {
+          std::lock_guard<std::mutex> lock (priv->lock);
+          for (auto &[id, e] : priv->sessions)
+            list.emplace_back (id, e.session.get ());
+        }
+        for (auto &[id, session] : list)
+          if (GstStructure * st = session->stats ()) {
+            gst_structure_set (out, id.c_str (), GST_TYPE_STRUCTURE, st, NULL);
+            gst_structure_free (st);
+          }
+      });
+  return out;
+}
+
+/* Action signal send-data: text to one session's viewer, or to all when
+ * session_id is NULL or empty. Returns whether any viewer got it. */
+static gboolean
+send_data (GstNvcfWebrtcSink * self, const gchar * session_id,
+    const gchar * text)
+{
+  auto *priv = self->priv;
+  gboolean sent = FALSE;
+  if (!text || !priv->loop.running ())
+    return FALSE;
+  std::string want = session_id ? session_id : "";
+  priv->loop.invoke_sync ([&] {
+        std::vector<GstNvcfSession *> targets;
+        {
+          std::lock_guard<std::mutex> lock (priv->lock);
+          for (auto &[id, e] : priv->sessions)
+            if (want.empty () || want == id)
+              targets.push_back (e.session.get ());
+        }
+        for (auto *session : targets)
+          sent |= session->send_data (text);
+      });
+  return sent;
 }
 
 /* --------------------------------------------------------------- properties */
@@ -594,6 +1061,45 @@ gst_nvcf_webrtc_sink_set_property (GObject * object, guint prop_id,
     case PROP_VIDEO_BITRATE:
       priv->video_bitrate = g_value_get_uint (value);
       break;
+    case PROP_CREDS_USE:{
+      const gchar *v = g_value_get_string (value);
+      auto use = nvcf::parse_creds_use (v ? v : "");
+      if (!use) {
+        g_warning ("nvcfwebrtcsink: creds-use must be stun, turn or both, "
+            "not \"%s\"", v ? v : "(null)");
+        break;
+      }
+      priv->creds_use = *use;
+      break;
+    }
+    case PROP_STUN_SERVER:{
+      const gchar *v = g_value_get_string (value);
+      priv->stun_server = v ? v : "";
+      break;
+    }
+    case PROP_TURN_SERVER:{
+      const gchar *v = g_value_get_string (value);
+      priv->turn_server = v ? v : "";
+      break;
+    }
+    case PROP_ICE_ADDRESSES:{
+      const gchar *v = g_value_get_string (value);
+      priv->ice_addresses = v ? v : "";
+      break;
+    }
+    case PROP_ICE_TCP:
+      priv->ice_tcp = g_value_get_boolean (value);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:{
+      const gchar *v = g_value_get_string (value);
+      if (g_strcmp0 (v, "all") && g_strcmp0 (v, "relay")) {
+        g_warning ("nvcfwebrtcsink: ice-transport-policy must be all or "
+            "relay, not \"%s\"", v ? v : "(null)");
+        break;
+      }
+      priv->relay_only = g_strcmp0 (v, "relay") == 0;
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -610,6 +1116,15 @@ gst_nvcf_webrtc_sink_get_property (GObject * object, guint prop_id,
   if (prop_id == PROP_CONTROL_PORT && priv->control
       && gst_nvcf_control_server_get_port (priv->control)) {
     g_value_set_uint (value, gst_nvcf_control_server_get_port (priv->control));
+    return;
+  }
+  if (prop_id == PROP_STREAMING_PORT && priv->signaller
+      && gst_nvcf_signaller_get_port (priv->signaller)) {
+    g_value_set_uint (value, gst_nvcf_signaller_get_port (priv->signaller));
+    return;
+  }
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, collect_stats (self));
     return;
   }
   std::lock_guard<std::mutex> lock (priv->lock);
@@ -643,6 +1158,24 @@ gst_nvcf_webrtc_sink_get_property (GObject * object, guint prop_id,
       g_value_set_string (value,
           nvcf::Readiness::name (priv->readiness.state ()));
       break;
+    case PROP_CREDS_USE:
+      g_value_set_string (value, nvcf::creds_use_name (priv->creds_use));
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, priv->stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVER:
+      g_value_set_string (value, priv->turn_server.c_str ());
+      break;
+    case PROP_ICE_ADDRESSES:
+      g_value_set_string (value, priv->ice_addresses.c_str ());
+      break;
+    case PROP_ICE_TCP:
+      g_value_set_boolean (value, priv->ice_tcp);
+      break;
+    case PROP_ICE_TRANSPORT_POLICY:
+      g_value_set_string (value, priv->relay_only ? "relay" : "all");
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -673,7 +1206,12 @@ gst_nvcf_webrtc_sink_init (GstNvcfWebrtcSink * self)
   priv->port_range = *nvcf::parse_port_range (nvcf::env_port_range (&warning),
       nullptr);
   warn ();
+  if (const char *addrs = g_getenv ("NVCF_ICE_ADDRESSES"))
+    priv->ice_addresses = addrs;
   priv->readiness.set_max_sessions (priv->max_sessions);
+  gchar *uuid = g_uuid_string_random ();
+  priv->producer_id = uuid;
+  g_free (uuid);
 
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }
@@ -743,6 +1281,93 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
           "What GET /v1/streaming/ready reports: starting, ready, busy, "
           "awaiting-resume, draining or finished", "starting",
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  g_object_class_install_property (gobject_class, PROP_CREDS_USE,
+      g_param_spec_string ("creds-use", "Use of posted credentials",
+          "How sessions use the credentials posted to /v1/streaming/creds: "
+          "stun (stun://ip:port), turn (turn://user:pass@ip:port) or both",
+          DEFAULT_CREDS_USE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "stun://host:port overriding the posted credentials, for use "
+          "outside NVCF; empty = from credentials (no public default)", "",
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVER,
+      g_param_spec_string ("turn-server", "TURN server",
+          "turn://user:pass@host:port overriding the posted credentials; "
+          "empty = from credentials", "", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_ICE_ADDRESSES,
+      g_param_spec_string ("ice-addresses", "ICE local addresses",
+          "Comma-separated local IP addresses ICE gathers on; default "
+          "$NVCF_ICE_ADDRESSES, else empty = all interfaces", "", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_ICE_TCP,
+      g_param_spec_boolean ("ice-tcp", "ICE over TCP",
+          "Also gather ICE-TCP candidates (their ports are not kept inside "
+          "port-range)", DEFAULT_ICE_TCP, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_ICE_TRANSPORT_POLICY,
+      g_param_spec_string ("ice-transport-policy", "ICE transport policy",
+          "all, or relay to send media only through the TURN server", "all",
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Per-session webrtcbin statistics (a field per session id), the "
+          "session count and the encoder bitrate", GST_TYPE_STRUCTURE,
+          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  /**
+   * GstNvcfWebrtcSink::session-started:
+   * @sink: the element
+   * @session_id: the new session
+   * @peer_meta: the viewer's meta (JSON text, may be empty)
+   */
+  signals[SIGNAL_SESSION_STARTED] =
+      g_signal_new ("session-started", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_STRING);
+  /**
+   * GstNvcfWebrtcSink::session-ended:
+   * @sink: the element
+   * @session_id: the session that ended
+   */
+  signals[SIGNAL_SESSION_ENDED] =
+      g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * GstNvcfWebrtcSink::webrtcbin-created:
+   * @sink: the element
+   * @session_id: the session
+   * @webrtcbin: its webrtcbin, to tune before negotiation completes
+   */
+  signals[SIGNAL_WEBRTCBIN_CREATED] =
+      g_signal_new ("webrtcbin-created", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+      GST_TYPE_ELEMENT);
+  /**
+   * GstNvcfWebrtcSink::data-received:
+   * @sink: the element
+   * @session_id: the sending session
+   * @channel: the data channel label
+   * @data: the text (not navigation: that goes upstream as events)
+   *
+   * Also posted as the element message "nvcf-data-received".
+   */
+  signals[SIGNAL_DATA_RECEIVED] =
+      g_signal_new ("data-received", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING,
+      G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstNvcfWebrtcSink::send-data:
+   * @sink: the element
+   * @session_id: a session, or NULL for every viewer
+   * @data: text for the "control" data channel
+   *
+   * Returns: whether a viewer got it.
+   */
+  signals[SIGNAL_SEND_DATA] =
+      g_signal_new_class_handler ("send-data", G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (send_data), NULL, NULL, NULL, G_TYPE_BOOLEAN, 2,
+      G_TYPE_STRING, G_TYPE_STRING);
 
   /**
    * GstNvcfWebrtcSink::credentials-changed:

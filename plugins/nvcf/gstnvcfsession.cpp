@@ -1,0 +1,621 @@
+/* One viewer's WebRTC session. Lock order: Impl::lock is never held while
+ * emitting webrtcbin signals or calling the owner's callbacks. */
+#include "gstnvcfsession.h"
+
+#include <agent.h>
+#include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "core/encoders.h"
+#include "core/input.h"
+#include "gstnvcfnavigation.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_nvcf_session_debug);
+#define GST_CAT_DEFAULT gst_nvcf_session_debug
+
+namespace {
+
+struct Branch
+{
+  GstNvcfStreamTap tap;
+  GstPad *tee_pad = nullptr;
+  GstElement *queue = nullptr, *pay = nullptr, *filter = nullptr;
+  GstPad *webrtc_pad = nullptr;
+  GstCaps *caps = nullptr;      /* negotiated RTP caps, once known */
+};
+
+/* "turn://user:pass@host:port" -> "host:port", for logs. */
+std::string
+server_endpoint (const std::string & uri)
+{
+  auto at = uri.rfind ('@');
+  auto scheme = uri.find ("://");
+  if (at != std::string::npos)
+    return uri.substr (at + 1);
+  return scheme == std::string::npos ? uri : uri.substr (scheme + 3);
+}
+
+}  // namespace
+
+struct GstNvcfSession::Impl
+{
+  GstBin *bin;
+  GstNvcfSessionConfig config;
+  GstNvcfSessionCallbacks cb;
+  GstElement *webrtc = nullptr;
+  std::vector<Branch> branches;
+  GstWebRTCDataChannel *control = nullptr;
+  GstWebRTCDataChannel *input = nullptr;
+
+  std::mutex lock;
+  unsigned caps_pending = 0;
+  bool offered = false;
+  unsigned local_candidates = 0;
+  bool relay_seen = false;
+  std::atomic<bool> stopped { false };
+};
+
+/* ------------------------------------------------------------- negotiation */
+
+static void
+on_offer_created (GstPromise * promise, gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *offer = NULL;
+  if (reply)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+        &offer, NULL);
+  gst_promise_unref (promise);
+  if (impl->stopped)
+    return;
+  if (!offer) {
+    GError *err = NULL;
+    if (reply)
+      gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+    std::string why = err ? err->message : "no offer";
+    g_clear_error (&err);
+    GST_ERROR ("[%s] cannot create an offer: %s", impl->config.id.c_str (),
+        why.c_str ());
+    impl->cb.failed ("cannot create an offer: " + why);
+    return;
+  }
+  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
+  gchar *text = gst_sdp_message_as_text (offer->sdp);
+  GST_DEBUG ("[%s] offer:\n%s", impl->config.id.c_str (), text);
+  impl->cb.offer (text);
+  g_free (text);
+  gst_webrtc_session_description_free (offer);
+}
+
+static void
+create_offer (GstNvcfSession::Impl * impl)
+{
+  /* Codec preferences from the negotiated RTP caps, with the feedback
+   * messages we honour: NACK (retransmission), PLI and FIR (key units). */
+  for (auto &b:impl->branches) {
+    GstWebRTCRTPTransceiver *trans = NULL;
+    g_object_get (b.webrtc_pad, "transceiver", &trans, NULL);
+    if (!trans)
+      continue;
+    GstCaps *prefs = gst_caps_copy (b.caps);
+    GstStructure *s = gst_caps_get_structure (prefs, 0);
+    /* Payloader internals do not belong in SDP. */
+    for (const char *f : {"ssrc", "timestamp-offset", "seqnum-offset",
+            "a-framerate", "sprop-parameter-sets"})
+      gst_structure_remove_field (s, f);
+    if (b.tap.video)
+      gst_structure_set (s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
+          "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir",
+          G_TYPE_BOOLEAN, TRUE, NULL);
+    g_object_set (trans, "codec-preferences", prefs, NULL);
+    gst_caps_unref (prefs);
+    gst_object_unref (trans);
+  }
+  GstPromise *promise = gst_promise_new_with_change_func (on_offer_created,
+      impl, NULL);
+  g_signal_emit_by_name (impl->webrtc, "create-offer", NULL, promise);
+}
+
+/* Offer once every branch has RTP caps, so the SDP carries real codec
+ * parameters (profile-level-id, packetization-mode). */
+static GstPadProbeReturn
+on_branch_caps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  bool offer_now = false;
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    for (auto &b:impl->branches) {
+      if (b.webrtc_pad && GST_PAD_PEER (pad) == b.webrtc_pad && !b.caps) {
+        b.caps = gst_caps_ref (caps);
+        impl->caps_pending--;
+      }
+    }
+    if (impl->caps_pending == 0 && !impl->offered) {
+      impl->offered = true;
+      offer_now = true;
+    }
+  }
+  if (offer_now && !impl->stopped)
+    create_offer (impl);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* --------------------------------------------------------------- webrtcbin */
+
+static void
+on_ice_candidate (GstElement *, guint mline, gchar * candidate,
+    gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  if (impl->stopped)
+    return;
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    impl->local_candidates++;
+    if (strstr (candidate, " typ relay"))
+      impl->relay_seen = true;
+  }
+  GST_LOG ("[%s] local candidate %u %s", impl->config.id.c_str (), mline,
+      candidate);
+  impl->cb.ice (nvcf::IceCandidate { candidate, mline, "" });
+}
+
+static void
+on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  GstWebRTCICEGatheringState state;
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || impl->stopped)
+    return;
+  unsigned n;
+  bool relay;
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    n = impl->local_candidates;
+    relay = impl->relay_seen;
+  }
+  GST_INFO ("[%s] gathering complete: %u local candidates%s",
+      impl->config.id.c_str (), n, relay ? " (relay)" : "");
+  if (!impl->config.turn_server.empty () && !relay)
+    GST_WARNING ("[%s] TURN server %s gave no relay candidate: check the "
+        "credentials posted to /v1/streaming/creds and that the server is "
+        "reachable", impl->config.id.c_str (),
+        server_endpoint (impl->config.turn_server).c_str ());
+  if (n == 0)
+    impl->cb.failed ("no local ICE candidate: no free UDP port in " +
+        impl->config.port_range.to_string () + " or no usable address");
+}
+
+static void
+on_connection_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  GstWebRTCPeerConnectionState state;
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  if (impl->stopped)
+    return;
+  GST_INFO ("[%s] connection state %d", impl->config.id.c_str (), state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    impl->cb.connected ();
+  else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+    impl->cb.failed ("the WebRTC connection failed (ICE or DTLS)");
+}
+
+/* ----------------------------------------------------------- data channels */
+
+static void
+reply_on (GstWebRTCDataChannel * channel, const std::string & text)
+{
+  g_signal_emit_by_name (channel, "send-string", text.c_str ());
+}
+
+static std::string
+deliver (GstNvcfSession::Impl * impl, const std::string & mid, GstEvent * ev)
+{
+  return impl->cb.upstream (mid, ev);
+}
+
+static void
+on_channel_message (GstWebRTCDataChannel * channel, gchar * text,
+    gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  if (impl->stopped || !text)
+    return;
+  gchar *label = NULL;
+  g_object_get (channel, "label", &label, NULL);
+  std::string name = label ? label : "";
+  g_free (label);
+
+  if (name == "control") {
+    nvcf::ControlParse p = nvcf::parse_control_message (text);
+    if (!p.id && p.request_type.empty ()) {
+      /* Not a control request at all: application data. */
+      impl->cb.data (name, text);
+      return;
+    }
+    std::string error = p.error;
+    if (p.request) {
+      const nvcf::ControlRequest & rq = *p.request;
+      GstEvent *ev = nullptr;
+      if (rq.kind == nvcf::ControlRequest::Kind::Navigation)
+        ev = gst_nvcf_navigation_event_new (rq.navigation);
+      else
+        ev = gst_nvcf_custom_upstream_event_new (rq.structure_name,
+            rq.structure_json, &error);
+      if (ev)
+        error = deliver (impl, rq.mid.value_or (""), ev);
+    }
+    if (!error.empty ())
+      GST_INFO ("[%s] control request refused: %s", impl->config.id.c_str (),
+          error.c_str ());
+    reply_on (channel, nvcf::control_reply (p.request_type, p.id, error));
+  } else if (name == "input") {
+    nvcf::InputParse p = nvcf::parse_input_message (text);
+    if (!p.event) {
+      GST_INFO ("[%s] input refused: %s", impl->config.id.c_str (),
+          p.error.c_str ());
+      return;
+    }
+    std::string error = deliver (impl, p.event->mid.value_or (""),
+        gst_nvcf_navigation_event_new (*p.event));
+    if (!error.empty ())
+      GST_INFO ("[%s] input not delivered: %s", impl->config.id.c_str (),
+          error.c_str ());
+  } else {
+    impl->cb.data (name, text);
+  }
+}
+
+static void
+on_remote_channel (GstElement *, GstWebRTCDataChannel * channel,
+    gpointer user_data)
+{
+  /* Channels the viewer opens carry application data. */
+  g_signal_connect (channel, "on-message-string",
+      G_CALLBACK (on_channel_message), user_data);
+}
+
+/* ----------------------------------------------------------------- session */
+
+GstNvcfSession::GstNvcfSession (GstBin * bin, GstNvcfSessionConfig config,
+    GstNvcfSessionCallbacks callbacks):impl_ (new Impl ())
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (gst_nvcf_session_debug, "nvcfsession", 0,
+        "NVCF WebRTC session");
+    g_once_init_leave (&once, 1);
+  }
+  impl_->bin = bin;
+  impl_->config = std::move (config);
+  impl_->cb = std::move (callbacks);
+}
+
+GstNvcfSession::~GstNvcfSession ()
+{
+  stop ();
+}
+
+const std::string &
+GstNvcfSession::id () const
+{
+  return impl_->config.id;
+}
+
+GstElement *
+GstNvcfSession::webrtcbin () const
+{
+  return impl_->webrtc;
+}
+
+static bool
+configure_ice (GstNvcfSession::Impl * impl, std::string * error)
+{
+  GstObject *ice = NULL;
+  g_object_get (impl->webrtc, "ice-agent", &ice, NULL);
+  if (!ice) {
+    *error = "webrtcbin has no ICE agent";
+    return false;
+  }
+  g_object_set (ice, "min-rtp-port", impl->config.port_range.min,
+      "max-rtp-port", impl->config.port_range.max, "ice-tcp",
+      impl->config.ice_tcp, NULL);
+  NiceAgent *agent = NULL;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent) {
+    /* UPnP multicasts SSDP and opens ports outside the range. */
+    g_object_set (agent, "upnp", FALSE, NULL);
+    for (const auto & addr:impl->config.ice_addresses) {
+      NiceAddress a;
+      nice_address_init (&a);
+      if (!nice_address_set_from_string (&a, addr.c_str ())) {
+        *error = "ice-addresses: \"" + addr + "\" is not an IP address";
+        g_object_unref (agent);
+        gst_object_unref (ice);
+        return false;
+      }
+      nice_agent_add_local_address (agent, &a);
+    }
+    g_object_unref (agent);
+  }
+  gst_object_unref (ice);
+  return true;
+}
+
+static GstElement *
+make (const char *factory, const std::string & name, std::string * error)
+{
+  GstElement *e = gst_element_factory_make (factory, name.c_str ());
+  if (!e)
+    *error = std::string ("element ") + factory + " is missing";
+  return e;
+}
+
+bool
+GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
+    std::string * error)
+{
+  Impl *impl = impl_.get ();
+  const std::string prefix = "session-" + impl->config.id.substr (0, 8);
+
+  impl->webrtc = make ("webrtcbin", prefix, error);
+  if (!impl->webrtc)
+    return false;
+  gst_object_ref (impl->webrtc);
+  gst_util_set_object_arg (G_OBJECT (impl->webrtc), "bundle-policy",
+      "max-bundle");
+  g_object_set (impl->webrtc, "latency", 0, NULL);
+  if (impl->config.relay_only)
+    gst_util_set_object_arg (G_OBJECT (impl->webrtc), "ice-transport-policy",
+        "relay");
+  if (!impl->config.stun_server.empty ())
+    g_object_set (impl->webrtc, "stun-server",
+        impl->config.stun_server.c_str (), NULL);
+  if (!impl->config.turn_server.empty ())
+    g_object_set (impl->webrtc, "turn-server",
+        impl->config.turn_server.c_str (), NULL);
+  if (!configure_ice (impl, error))
+    return false;
+
+  g_signal_connect (impl->webrtc, "on-ice-candidate",
+      G_CALLBACK (on_ice_candidate), impl);
+  g_signal_connect (impl->webrtc, "notify::ice-gathering-state",
+      G_CALLBACK (on_gathering_state), impl);
+  g_signal_connect (impl->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), impl);
+  g_signal_connect (impl->webrtc, "on-data-channel",
+      G_CALLBACK (on_remote_channel), impl);
+  gst_bin_add (impl->bin, impl->webrtc);
+
+  guint video_pt = 96, audio_pt = 111;
+  for (const auto & tap:streams) {
+    std::string payloader = nvcf::payloader_for (tap.media_type);
+    if (payloader.empty ())
+      continue;
+    Branch b;
+    b.tap = tap;
+    std::string n = prefix + "-" + tap.name;
+    b.queue = make ("queue", n + "-queue", error);
+    b.pay = make (payloader.c_str (), n + "-pay", error);
+    b.filter = make ("capsfilter", n + "-caps", error);
+    if (!b.queue || !b.pay || !b.filter) {
+      for (GstElement * e : {b.queue, b.pay, b.filter})
+        if (e)
+          gst_object_unref (gst_object_ref_sink (e));
+      return false;
+    }
+    /* A slow viewer drops its own old packets instead of stalling the tee
+     * that every viewer shares; a PLI then recovers. */
+    g_object_set (b.queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes",
+        0, "max-size-time", (guint64) (200 * GST_MSECOND), NULL);
+    g_object_set (b.pay, "pt", tap.video ? video_pt++ : audio_pt++, "mtu", 1200,
+        NULL);
+    if (payloader == "rtph264pay" || payloader == "rtph265pay") {
+      gst_util_set_object_arg (G_OBJECT (b.pay), "config-interval", "-1");
+      gst_util_set_object_arg (G_OBJECT (b.pay), "aggregate-mode",
+          "zero-latency");
+    } else if (payloader == "rtpvp8pay" || payloader == "rtpvp9pay") {
+      gst_util_set_object_arg (G_OBJECT (b.pay), "picture-id-mode", "15-bit");
+    }
+    gst_bin_add_many (impl->bin, b.queue, b.pay, b.filter, NULL);
+    for (GstElement * e : {b.queue, b.pay, b.filter})
+      gst_object_ref (e);
+    gst_element_link_many (b.queue, b.pay, b.filter, NULL);
+
+    b.webrtc_pad = gst_element_request_pad_simple (impl->webrtc, "sink_%u");
+    impl->branches.push_back (b);
+    GstPad *src = gst_element_get_static_pad (b.filter, "src");
+    if (gst_pad_link (src, b.webrtc_pad) != GST_PAD_LINK_OK) {
+      gst_object_unref (src);
+      *error = "cannot link " + tap.name + " to webrtcbin";
+      return false;
+    }
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        on_branch_caps, impl, NULL);
+    gst_object_unref (src);
+
+    GstWebRTCRTPTransceiver *trans = NULL;
+    g_object_get (b.webrtc_pad, "transceiver", &trans, NULL);
+    if (trans) {
+      gst_util_set_object_arg (G_OBJECT (trans), "direction", "sendonly");
+      if (tap.video
+          && g_object_class_find_property (G_OBJECT_GET_CLASS (trans),
+              "do-nack"))
+        g_object_set (trans, "do-nack", TRUE, NULL);
+      gst_object_unref (trans);
+    }
+  }
+  if (impl->branches.empty ()) {
+    *error = "no media to send yet";
+    return false;
+  }
+  impl->caps_pending = impl->branches.size ();
+
+  /* Downstream first, so no buffer meets an element that is not running;
+   * the tee is tapped last. */
+  gst_element_sync_state_with_parent (impl->webrtc);
+  /* Once webrtcbin is out of NULL (it refuses channels while closed): the
+   * data channels of the gst-plugins-rs schema: requests
+   * with replies, and bare input events. */
+  g_signal_emit_by_name (impl->webrtc, "create-data-channel", "control", NULL,
+      &impl->control);
+  g_signal_emit_by_name (impl->webrtc, "create-data-channel", "input", NULL,
+      &impl->input);
+  for (auto *ch : {impl->control, impl->input})
+    if (ch)
+      g_signal_connect (ch, "on-message-string",
+          G_CALLBACK (on_channel_message), impl);
+
+  for (auto &b:impl->branches) {
+    for (GstElement * e : {b.filter, b.pay, b.queue})
+      gst_element_sync_state_with_parent (e);
+    b.tee_pad = gst_element_request_pad_simple (b.tap.tee, "src_%u");
+    GstPad *sink = gst_element_get_static_pad (b.queue, "sink");
+    gst_pad_link (b.tee_pad, sink);
+    gst_object_unref (sink);
+  }
+  request_key_unit ();
+  GST_INFO ("[%s] session started with %zu streams", impl->config.id.c_str (),
+      impl->branches.size ());
+  return true;
+}
+
+void
+GstNvcfSession::set_remote_answer (const std::string & sdp)
+{
+  Impl *impl = impl_.get ();
+  GstSDPMessage *msg = NULL;
+  if (gst_sdp_message_new_from_text (sdp.c_str (), &msg) != GST_SDP_OK || !msg) {
+    impl->cb.failed ("the answer is not valid SDP");
+    return;
+  }
+  GstWebRTCSessionDescription *answer =
+      gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  GstPromise *promise = gst_promise_new_with_change_func ([](GstPromise * p,
+          gpointer data) {
+        auto *impl = static_cast < Impl * >(data);
+        const GstStructure *reply = gst_promise_get_reply (p);
+        GError *err = NULL;
+        if (reply && gst_structure_has_field (reply, "error"))
+          gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+        if (err && !impl->stopped)
+          impl->cb.failed (std::string ("the answer was refused: ") +
+              err->message);
+        g_clear_error (&err);
+        gst_promise_unref (p);
+      }, impl, NULL);
+  g_signal_emit_by_name (impl->webrtc, "set-remote-description", answer,
+      promise);
+  gst_webrtc_session_description_free (answer);
+}
+
+void
+GstNvcfSession::add_remote_ice (const nvcf::IceCandidate & ice)
+{
+  if (ice.candidate.empty ())
+    return;                     /* end of candidates: nothing to add */
+  g_signal_emit_by_name (impl_->webrtc, "add-ice-candidate", ice.mline_index,
+      ice.candidate.c_str ());
+}
+
+void
+GstNvcfSession::request_key_unit ()
+{
+  for (auto &b:impl_->branches)
+    if (b.tap.video && b.tee_pad)
+      gst_pad_send_event (b.tee_pad,
+          gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+              TRUE, 0));
+}
+
+bool
+GstNvcfSession::send_data (const std::string & text)
+{
+  if (!impl_->control || impl_->stopped)
+    return false;
+  GstWebRTCDataChannelState state;
+  g_object_get (impl_->control, "ready-state", &state, NULL);
+  if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    return false;
+  reply_on (impl_->control, text);
+  return true;
+}
+
+GstStructure *
+GstNvcfSession::stats ()
+{
+  if (!impl_->webrtc || impl_->stopped)
+    return NULL;
+  GstPromise *promise = gst_promise_new ();
+  g_signal_emit_by_name (impl_->webrtc, "get-stats", NULL, promise);
+  GstStructure *out = NULL;
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure *reply = gst_promise_get_reply (promise);
+    if (reply)
+      out = gst_structure_copy (reply);
+  }
+  gst_promise_unref (promise);
+  return out;
+}
+
+void
+GstNvcfSession::stop ()
+{
+  Impl *impl = impl_.get ();
+  if (impl->stopped.exchange (true))
+    return;
+  if (impl->webrtc)
+    g_signal_handlers_disconnect_by_data (impl->webrtc, impl);
+  for (auto *ch : {impl->control, impl->input})
+    if (ch) {
+      g_signal_handlers_disconnect_by_data (ch, impl);
+      gst_object_unref (ch);
+    }
+  /* Stop the flow into the branch first, then tear it down. */
+  for (auto &b:impl->branches) {
+    if (b.tee_pad) {
+      GstPad *sink = gst_element_get_static_pad (b.queue, "sink");
+      gst_pad_unlink (b.tee_pad, sink);
+      gst_object_unref (sink);
+      gst_element_release_request_pad (b.tap.tee, b.tee_pad);
+      gst_object_unref (b.tee_pad);
+    }
+  }
+  auto remove = [impl] (GstElement * e) {
+    if (!e)
+      return;
+    gst_element_set_state (e, GST_STATE_NULL);
+    if (GST_OBJECT_PARENT (e) == GST_OBJECT (impl->bin))
+      gst_bin_remove (impl->bin, e);
+    gst_object_unref (e);
+  };
+  for (auto &b:impl->branches) {
+    for (GstElement * e : {b.queue, b.pay, b.filter})
+      remove (e);
+    if (b.webrtc_pad && impl->webrtc)
+      gst_element_release_request_pad (impl->webrtc, b.webrtc_pad);
+    if (b.webrtc_pad)
+      gst_object_unref (b.webrtc_pad);
+    if (b.caps)
+      gst_caps_unref (b.caps);
+  }
+  impl->branches.clear ();
+  if (impl->webrtc) {
+    remove (impl->webrtc);
+    impl->webrtc = nullptr;
+  }
+  GST_INFO ("[%s] session stopped", impl->config.id.c_str ());
+}

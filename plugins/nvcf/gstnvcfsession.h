@@ -1,0 +1,80 @@
+/* One viewer: a webrtcbin fed from the shared encoded streams, its ICE
+ * configuration, and the control/input data channels. Thread notes: the
+ * callbacks run on webrtcbin's threads; start() and stop() must not be
+ * called from them (the owner calls them on its service loop). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/signalling.h"
+
+/* A shared encoded stream a session can branch from. */
+struct GstNvcfStreamTap
+{
+  std::string name;             /* pad name, e.g. video_0 */
+  bool video = true;
+  std::string media_type;       /* encoded, e.g. video/x-h264 */
+  GstElement *tee = nullptr;    /* borrowed; lives as long as the stream */
+};
+
+struct GstNvcfSessionConfig
+{
+  std::string id;
+  std::string stun_server;      /* stun://host:port or "" */
+  std::string turn_server;      /* turn://user:pass@host:port or "" (secret) */
+  nvcf::PortRange port_range;
+  std::vector<std::string> ice_addresses;       /* local addresses; empty = all */
+  bool ice_tcp = false;
+  bool relay_only = false;       /* ice-transport-policy=relay */
+};
+
+struct GstNvcfSessionCallbacks
+{
+  std::function<void (const std::string & sdp)> offer;
+  std::function<void (const nvcf::IceCandidate &)> ice;
+  /* The session cannot go on; the owner ends it. */
+  std::function<void (const std::string & reason)> failed;
+  /* ICE and DTLS are up. */
+  std::function<void ()> connected;
+  /* An upstream event (navigation, custom) for the video stream with this
+   * mid ("" = the first video stream). Returns "" or an error text. */
+  std::function<std::string (const std::string & mid, GstEvent * event)> upstream;
+  /* Viewer data that is not input. */
+  std::function<void (const std::string & channel, const std::string & text)> data;
+};
+
+class GstNvcfSession
+{
+public:
+  GstNvcfSession (GstBin * bin, GstNvcfSessionConfig config,
+      GstNvcfSessionCallbacks callbacks);
+  ~GstNvcfSession ();
+  GstNvcfSession (const GstNvcfSession &) = delete;
+  GstNvcfSession & operator= (const GstNvcfSession &) = delete;
+
+  /* Build the webrtcbin and one branch per stream, then negotiate. */
+  bool start (const std::vector<GstNvcfStreamTap> & streams, std::string * error);
+  void set_remote_answer (const std::string & sdp);
+  void add_remote_ice (const nvcf::IceCandidate & ice);
+  /* Ask every video stream for a key unit (new viewer, PLI). */
+  void request_key_unit ();
+  /* Send text on the control data channel. */
+  bool send_data (const std::string & text);
+  /* webrtcbin statistics, plus local facts; caller frees. */
+  GstStructure *stats ();
+  /* Tear down and remove from the bin. Idempotent. */
+  void stop ();
+
+  const std::string & id () const;
+  GstElement *webrtcbin () const;
+
+  struct Impl;
+private:
+  std::unique_ptr<Impl> impl_;
+};
