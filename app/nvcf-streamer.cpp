@@ -6,7 +6,9 @@
  *   nvcf-streamer "videotestsrc is-live=true ! nvcfwebrtcsink"
  *
  * SIGINT/SIGTERM: EOS, then NULL within --stop-timeout, exit 0; a second
- * signal exits at once. */
+ * signal exits at once. With session-policy exit (the default here) the
+ * streamer ends by itself after its last session, as NVCF expects of a
+ * one-session container. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -114,6 +116,9 @@ on_bus_message (GstBus *, GstMessage * msg, gpointer data)
       if (s && gst_structure_has_name (s, "nvcf-readiness"))
         g_print ("nvcf-streamer: readiness %s\n",
             gst_structure_get_string (s, "state"));
+      else if (s && gst_structure_has_name (s, "nvcf-finished"))
+        g_print ("nvcf-streamer: sessions over (session-policy exit), "
+            "stopping\n");
       break;
     }
     default:
@@ -150,6 +155,7 @@ int
 main (int argc, char **argv)
 {
   gchar *pipeline_file = NULL;
+  gchar *session_policy = NULL;
   gboolean print_only = FALSE;
   Launcher l;
   gint stop_timeout = 3;
@@ -161,6 +167,10 @@ main (int argc, char **argv)
         "Print the pipeline description after substitution and exit", NULL},
     {"stop-timeout", 0, 0, G_OPTION_ARG_INT, &stop_timeout,
         "Seconds to wait for EOS on SIGINT/SIGTERM (default 3)", "S"},
+    {"session-policy", 0, 0, G_OPTION_ARG_STRING, &session_policy,
+          "After the last session: exit (default: the container ends, as NVCF "
+          "expects) or reuse; a session-policy set in the pipeline wins",
+        "POLICY"},
     {NULL, 0, 0, G_OPTION_ARG_NONE, NULL, NULL, NULL}
   };
 
@@ -184,6 +194,18 @@ main (int argc, char **argv)
     return 2;
   }
   l.stop_timeout_s = stop_timeout;
+  /* The element's default comes from the environment, so a property in the
+   * pipeline description still overrides it. */
+  if (session_policy) {
+    if (g_strcmp0 (session_policy, "exit") && g_strcmp0 (session_policy, "reuse")) {
+      g_printerr ("nvcf-streamer: --session-policy must be exit or reuse\n");
+      return 2;
+    }
+    g_setenv ("NVCF_SESSION_POLICY", session_policy, TRUE);
+  } else if (!g_getenv ("NVCF_SESSION_POLICY")) {
+    g_setenv ("NVCF_SESSION_POLICY", "exit", TRUE);
+  }
+  g_free (session_policy);
   gst_nvcf_register ();
 
   std::string text, origin;

@@ -6,6 +6,9 @@
 #include "core/config.h"
 #include "core/control.h"
 
+#include <optional>
+#include <vector>
+
 using nvcf::parse_port_range;
 
 TEST(PortRange, Parses) {
@@ -78,38 +81,104 @@ TEST_F(EnvTest, InvalidEnvironmentWarnsAndFallsBack) {
 
 /* The control API decisions, without sockets (the HTTP test covers the
  * same codes over the wire). */
-TEST(ControlApi, Routing) {
+namespace {
+
+struct FakeStreamer {
+  unsigned ready = 200;
+  std::optional<nvcf::Credentials> stored;
+  std::vector<std::pair<std::string, bool>> ended;
+  nvcf::ControlHooks hooks() {
+    nvcf::ControlHooks h;
+    h.readiness = [this](unsigned* status, std::string* json) {
+      *status = ready;
+      *json = ready == 200 ? R"({"state":"ready"})" : R"({"state":"busy"})";
+    };
+    h.credentials = [this](const nvcf::Credentials& c) { stored = c; };
+    h.end_session = [this](const std::string& id, bool graceful) -> std::optional<std::string> {
+      ended.emplace_back(id, graceful);
+      if (id != "s1")
+        return std::nullopt;
+      return std::string(graceful ? "COMPLETE" : "AWAITING_RESUME");
+    };
+    return h;
+  }
+};
+
+nvcf::HttpRequest request(const char* method, const char* path, const char* type = "",
+                          std::string_view body = {}) {
   nvcf::HttpRequest rq;
-  rq.method = "GET";
-  rq.path = "/v1/streaming/ready";
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 200u);
-  EXPECT_EQ(nvcf::control_handle(rq, 500, "{}").status, 500u);
-  rq.method = "HEAD";
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 200u);
-  rq.method = "PUT";
-  auto r = nvcf::control_handle(rq, 200, "{}");
+  rq.method = method;
+  rq.path = path;
+  rq.content_type = type;
+  rq.body = body;
+  return rq;
+}
+
+}  // namespace
+
+TEST(ControlApi, Ready) {
+  FakeStreamer f;
+  auto r = nvcf::control_handle(request("GET", "/v1/streaming/ready"), f.hooks());
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"state":"ready"})");
+  f.ready = 500;
+  EXPECT_EQ(nvcf::control_handle(request("HEAD", "/v1/streaming/ready"), f.hooks()).status, 500u);
+  r = nvcf::control_handle(request("PUT", "/v1/streaming/ready"), f.hooks());
   EXPECT_EQ(r.status, 405u);
   EXPECT_EQ(r.allow, "GET, HEAD");
-  rq.method = "GET";
-  rq.path = "/v1/streaming/creds";
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 405u);
-  rq.method = "POST";
-  rq.content_type = "text/plain";
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 415u);
-  rq.content_type = "application/json";
+}
+
+TEST(ControlApi, Credentials) {
+  FakeStreamer f;
+  const char* good = R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p"})";
+  EXPECT_EQ(nvcf::control_handle(request("GET", "/v1/streaming/creds"), f.hooks()).status, 405u);
+  EXPECT_EQ(nvcf::control_handle(request("POST", "/v1/streaming/creds", "text/plain", good), f.hooks()).status,
+            415u);
+  auto rq = request("POST", "/v1/streaming/creds", "application/json", good);
   rq.content_length = nvcf::kMaxControlBody + 1;
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 413u);
-  rq.content_length = 0;
-  rq.body = R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p"})";
-  r = nvcf::control_handle(rq, 200, "{}");
+  EXPECT_EQ(nvcf::control_handle(rq, f.hooks()).status, 413u);
+  EXPECT_FALSE(f.stored);
+  auto r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", good), f.hooks());
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"success":true})");
-  ASSERT_TRUE(r.credentials);
+  ASSERT_TRUE(f.stored);
+  EXPECT_EQ(f.stored->stun_ip, "1.2.3.4");
   EXPECT_EQ(r.log.find("\"p\""), std::string::npos);
-  rq.body = "{";
-  r = nvcf::control_handle(rq, 200, "{}");
+  f.stored.reset();
+  r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", "{"), f.hooks());
   EXPECT_EQ(r.status, 400u);
-  EXPECT_FALSE(r.credentials);
-  rq.path = "/v1/other";
-  EXPECT_EQ(nvcf::control_handle(rq, 200, "{}").status, 404u);
+  EXPECT_FALSE(f.stored);
+  EXPECT_EQ(nvcf::control_handle(request("GET", "/v1/other"), f.hooks()).status, 404u);
+}
+
+TEST(ControlApi, EndSession) {
+  FakeStreamer f;
+  const char* path = "/v1/streaming/endsession";
+  auto r = nvcf::control_handle(
+      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":true})"), f.hooks());
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+  r = nvcf::control_handle(
+      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":false})"), f.hooks());
+  EXPECT_EQ(r.body, R"({"sessionStatus":"AWAITING_RESUME"})");
+  /* gracefulShutdown is optional and defaults to a graceful end. */
+  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"s1"})"), f.hooks());
+  EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+  ASSERT_EQ(f.ended.size(), 3u);
+  EXPECT_EQ(f.ended[1], std::make_pair(std::string("s1"), false));
+
+  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"nope"})"), f.hooks());
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_NE(r.body.find("no such session"), std::string::npos);
+
+  f.ended.clear();
+  for (const char* bad : {"{", "[]", "{}", R"({"sessionId":""})", R"({"sessionId":5})",
+                          R"({"sessionId":"s1","gracefulShutdown":"yes"})"}) {
+    r = nvcf::control_handle(request("POST", path, "application/json", bad), f.hooks());
+    EXPECT_EQ(r.status, 400u) << bad;
+    EXPECT_NE(r.body.find("\"success\":false"), std::string::npos) << bad;
+  }
+  EXPECT_TRUE(f.ended.empty());  // bad bodies end nothing
+  EXPECT_EQ(nvcf::control_handle(request("GET", path), f.hooks()).status, 405u);
+  EXPECT_EQ(nvcf::control_handle(request("POST", path, "text/plain", "{}"), f.hooks()).status, 415u);
 }

@@ -1,5 +1,5 @@
 /* The NVCF control server. Lock order: none held while calling the
- * delegate, which takes the element's lock. */
+ * hooks, which take the element's lock. */
 #include "gstnvcfcontrolserver.h"
 
 #include <libsoup/soup.h>
@@ -13,7 +13,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_nvcf_control_server_debug);
 
 struct GstNvcfControlServerPrivate
 {
-  GstNvcfControlDelegate delegate;
+  nvcf::ControlHooks hooks;
   nvcf::ServiceLoop *loop = nullptr;
   SoupServer *server = nullptr;     /* only touched on the loop thread */
   std::atomic<guint> port { 0 };
@@ -52,13 +52,12 @@ gst_nvcf_control_server_class_init (GstNvcfControlServerClass * klass)
 }
 
 GstNvcfControlServer *
-gst_nvcf_control_server_new (const gchar * name,
-    GstNvcfControlDelegate delegate)
+gst_nvcf_control_server_new (const gchar * name, nvcf::ControlHooks hooks)
 {
   auto *self = GST_NVCF_CONTROL_SERVER (g_object_new
       (GST_TYPE_NVCF_CONTROL_SERVER, "name", name, NULL));
   gst_object_ref_sink (self);
-  self->priv->delegate = std::move (delegate);
+  self->priv->hooks = std::move (hooks);
   return self;
 }
 
@@ -129,15 +128,7 @@ handler (SoupServer *, SoupServerMessage * msg, const char *path, GHashTable *,
   rq.body = std::string_view (body->data ? body->data : "", body->length);
   rq.content_length = body->length;
 
-  unsigned ready_status = 500;
-  std::string ready_json = "{}";
-  if (priv->delegate.readiness)
-    priv->delegate.readiness (&ready_status, &ready_json);
-
-  nvcf::HttpResponse r = nvcf::control_handle (rq, ready_status, ready_json);
-  if (r.credentials && priv->delegate.credentials)
-    priv->delegate.credentials (*r.credentials);
-  respond (self, msg, rq, r);
+  respond (self, msg, rq, nvcf::control_handle (rq, priv->hooks));
 }
 
 gboolean

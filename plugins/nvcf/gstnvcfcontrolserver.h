@@ -20,17 +20,9 @@ G_DECLARE_FINAL_TYPE (GstNvcfControlServer, gst_nvcf_control_server, GST,
 
 G_END_DECLS
 
-/* What the server asks of its owner; called on the service loop thread. */
-struct GstNvcfControlDelegate
-{
-  /* Current readiness: HTTP status and JSON body. */
-  std::function<void (unsigned *status, std::string *json)> readiness;
-  /* Accepted credentials, to store. */
-  std::function<void (const nvcf::Credentials &)> credentials;
-};
-
+/* The hooks are called on the service loop thread. */
 GstNvcfControlServer *gst_nvcf_control_server_new (const gchar * name,
-    GstNvcfControlDelegate delegate);
+    nvcf::ControlHooks hooks);
 
 /* Bind and serve on loop's thread. Returns FALSE with error set when the
  * address cannot be bound. */

@@ -79,14 +79,14 @@ on_offer_created (GstPromise * promise, gpointer user_data)
       gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
     std::string why = err ? err->message : "no offer";
     g_clear_error (&err);
-    GST_ERROR ("[%s] cannot create an offer: %s", impl->config.id.c_str (),
+    GST_ERROR ("[%s] cannot create an offer: %s", impl->config.label.c_str (),
         why.c_str ());
     impl->cb.failed ("cannot create an offer: " + why);
     return;
   }
   g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
   gchar *text = gst_sdp_message_as_text (offer->sdp);
-  GST_DEBUG ("[%s] offer:\n%s", impl->config.id.c_str (), text);
+  GST_DEBUG ("[%s] offer:\n%s", impl->config.label.c_str (), text);
   impl->cb.offer (text);
   g_free (text);
   gst_webrtc_session_description_free (offer);
@@ -166,7 +166,7 @@ on_ice_candidate (GstElement *, guint mline, gchar * candidate,
     if (strstr (candidate, " typ relay"))
       impl->relay_seen = true;
   }
-  GST_LOG ("[%s] local candidate %u %s", impl->config.id.c_str (), mline,
+  GST_LOG ("[%s] local candidate %u %s", impl->config.label.c_str (), mline,
       candidate);
   impl->cb.ice (nvcf::IceCandidate { candidate, mline, "" });
 }
@@ -187,11 +187,11 @@ on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
     relay = impl->relay_seen;
   }
   GST_INFO ("[%s] gathering complete: %u local candidates%s",
-      impl->config.id.c_str (), n, relay ? " (relay)" : "");
+      impl->config.label.c_str (), n, relay ? " (relay)" : "");
   if (!impl->config.turn_server.empty () && !relay)
     GST_WARNING ("[%s] TURN server %s gave no relay candidate: check the "
         "credentials posted to /v1/streaming/creds and that the server is "
-        "reachable", impl->config.id.c_str (),
+        "reachable", impl->config.label.c_str (),
         server_endpoint (impl->config.turn_server).c_str ());
   if (n == 0)
     impl->cb.failed ("no local ICE candidate: no free UDP port in " +
@@ -206,7 +206,7 @@ on_connection_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
   g_object_get (webrtc, "connection-state", &state, NULL);
   if (impl->stopped)
     return;
-  GST_INFO ("[%s] connection state %d", impl->config.id.c_str (), state);
+  GST_INFO ("[%s] connection state %d", impl->config.label.c_str (), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
     impl->cb.connected ();
   else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
@@ -259,20 +259,20 @@ on_channel_message (GstWebRTCDataChannel * channel, gchar * text,
         error = deliver (impl, rq.mid.value_or (""), ev);
     }
     if (!error.empty ())
-      GST_INFO ("[%s] control request refused: %s", impl->config.id.c_str (),
+      GST_INFO ("[%s] control request refused: %s", impl->config.label.c_str (),
           error.c_str ());
     reply_on (channel, nvcf::control_reply (p.request_type, p.id, error));
   } else if (name == "input") {
     nvcf::InputParse p = nvcf::parse_input_message (text);
     if (!p.event) {
-      GST_INFO ("[%s] input refused: %s", impl->config.id.c_str (),
+      GST_INFO ("[%s] input refused: %s", impl->config.label.c_str (),
           p.error.c_str ());
       return;
     }
     std::string error = deliver (impl, p.event->mid.value_or (""),
         gst_nvcf_navigation_event_new (*p.event));
     if (!error.empty ())
-      GST_INFO ("[%s] input not delivered: %s", impl->config.id.c_str (),
+      GST_INFO ("[%s] input not delivered: %s", impl->config.label.c_str (),
           error.c_str ());
   } else {
     impl->cb.data (name, text);
@@ -488,7 +488,7 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
     gst_object_unref (sink);
   }
   request_key_unit ();
-  GST_INFO ("[%s] session started with %zu streams", impl->config.id.c_str (),
+  GST_INFO ("[%s] session started with %zu streams", impl->config.label.c_str (),
       impl->branches.size ());
   return true;
 }
@@ -617,5 +617,5 @@ GstNvcfSession::stop ()
     remove (impl->webrtc);
     impl->webrtc = nullptr;
   }
-  GST_INFO ("[%s] session stopped", impl->config.id.c_str ());
+  GST_INFO ("[%s] session stopped", impl->config.label.c_str ());
 }

@@ -26,6 +26,7 @@ struct GstNvcfStreamTap
 struct GstNvcfSessionConfig
 {
   std::string id;
+  std::string label;            /* "session ID request RID": prefixes every log line */
   std::string stun_server;      /* stun://host:port or "" */
   std::string turn_server;      /* turn://user:pass@host:port or "" (secret) */
   nvcf::PortRange port_range;

@@ -168,6 +168,8 @@ on_message (SoupWebsocketConnection *, gint type, GBytes * message,
     GST_WARNING_OBJECT (self, "[%s] %s", c->info.peer_id.c_str (),
         out.log.c_str ());
   send_frames (self, c, out.replies);
+  if (c->protocol->dialect () == nvcf::Dialect::Nvidia)
+    c->info.peer_name = c->protocol->client_identity ();
   GstNvcfClientInfo info = c->info;
   if (out.close_reason) {
     close_client (self, c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,

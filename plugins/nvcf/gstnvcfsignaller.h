@@ -30,6 +30,7 @@ struct GstNvcfClientInfo
   std::string request_id;       /* nvcf-reqid header/token or nvcf-request-id cookie */
   std::string session_token;    /* x-nv-sessionid token */
   std::string subprotocol;      /* the one echoed */
+  std::string peer_name;        /* NVIDIA framing: peer_info name */
 };
 
 struct GstNvcfSignallerDelegate

@@ -46,6 +46,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_nvcf_webrtc_sink_debug);
 #define DEFAULT_VIDEO_BITRATE 4000
 #define DEFAULT_CREDS_USE "both"
 #define DEFAULT_ICE_TCP FALSE
+#define DEFAULT_RESUME_TIMEOUT 30
 
 enum
 {
@@ -65,6 +66,8 @@ enum
   PROP_ICE_ADDRESSES,
   PROP_ICE_TCP,
   PROP_ICE_TRANSPORT_POLICY,
+  PROP_SESSION_POLICY,
+  PROP_RESUME_TIMEOUT,
   PROP_STATS,
 };
 
@@ -117,8 +120,11 @@ struct Stream
 /* A viewer's session and the signalling client that owns it. */
 struct SessionEntry
 {
-  GstNvcfClientInfo client;
+  GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
+  std::string identity;         /* who may resume it; "" = nobody */
   std::unique_ptr<GstNvcfSession> session;
+  bool awaiting_resume = false;
+  GSource *resume_timer = nullptr;      /* on the service loop */
 };
 
 struct GstNvcfWebrtcSinkPrivate
@@ -141,6 +147,8 @@ struct GstNvcfWebrtcSinkPrivate
   std::string ice_addresses;    /* comma-separated */
   bool ice_tcp = DEFAULT_ICE_TCP;
   bool relay_only = false;
+  nvcf::SessionPolicy session_policy = nvcf::SessionPolicy::Reuse;
+  guint resume_timeout_s = DEFAULT_RESUME_TIMEOUT;
 
   /* runtime */
   nvcf::ServiceLoop loop;
@@ -148,6 +156,7 @@ struct GstNvcfWebrtcSinkPrivate
   GstNvcfSignaller *signaller = nullptr;
   std::string producer_id;
   std::map<std::string, SessionEntry> sessions;
+  bool exit_sent = false;       /* EOS sent under the exit policy */
   std::optional<nvcf::Credentials> credentials;
   nvcf::Readiness readiness;
   std::vector<std::unique_ptr<Stream>> streams;
@@ -410,6 +419,16 @@ on_stream_caps_query (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_HANDLED;
 }
 
+static void drain (GstNvcfWebrtcSink * self);
+
+static GstPadProbeReturn
+on_stream_eos (GstPad *, GstPadProbeInfo * info, gpointer user_data)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    drain (GST_NVCF_WEBRTC_SINK (user_data));
+  return GST_PAD_PROBE_OK;
+}
+
 static GstPad *
 gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
     GstPadTemplate * templ, const gchar * name, const GstCaps *)
@@ -457,6 +476,8 @@ gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
       on_stream_caps, s.get (), NULL);
   gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
       on_stream_caps_query, s.get (), NULL);
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      on_stream_eos, self, NULL);
   s->pad = gst_ghost_pad_new_from_template (s->name.c_str (), target, templ);
   gst_object_unref (target);
 
@@ -502,7 +523,10 @@ gst_nvcf_webrtc_sink_release_pad (GstElement * element, GstPad * pad)
 /* ----------------------------------------------------------------- sessions */
 
 /* Sessions are created, driven and destroyed on the service loop thread
- * only; webrtcbin's threads hop there through invoke_async. */
+ * only; webrtcbin's threads hop there through invoke_async. A session
+ * whose client drops without ending it waits resume-timeout for the same
+ * client identity to come back; its media branch is rebuilt then (a fresh
+ * webrtcbin and negotiation) while the pipeline runs on. */
 
 static std::vector<GstNvcfStreamTap>
 stream_taps (GstNvcfWebrtcSink * self)
@@ -516,12 +540,67 @@ stream_taps (GstNvcfWebrtcSink * self)
   return taps;
 }
 
+/* Who may resume a session: the NVCF request id, else the x-nv-sessionid
+ * token, else the NVIDIA client's peer name. "" = cannot resume. */
+static std::string
+resume_identity (const GstNvcfClientInfo & c)
+{
+  if (!c.request_id.empty ())
+    return "request:" + c.request_id;
+  if (!c.session_token.empty ())
+    return "token:" + c.session_token;
+  if (!c.peer_name.empty ())
+    return "peer:" + c.peer_name;
+  return "";
+}
+
+static std::string
+session_label (const std::string & id, const GstNvcfClientInfo & c)
+{
+  return "session " + id + " request " + (c.request_id.empty ()? "-" :
+      c.request_id);
+}
+
+static void
+send_eos_to_pipeline (GstNvcfWebrtcSink * self)
+{
+  GstObject *top = GST_OBJECT (gst_object_ref (self));
+  while (GstObject * parent = gst_object_get_parent (top)) {
+    gst_object_unref (top);
+    top = parent;
+  }
+  GST_INFO_OBJECT (self, "session policy exit: sending EOS to %s",
+      GST_OBJECT_NAME (top));
+  gst_element_send_event (GST_ELEMENT (top), gst_event_new_eos ());
+  gst_object_unref (top);
+}
+
 static void
 sessions_changed (GstNvcfWebrtcSink * self)
 {
-  update_readiness (self,[self](nvcf::Readiness & r) {
-        return r.set_sessions (self->priv->sessions.size (), 0);
+  auto *priv = self->priv;
+  update_readiness (self,[priv](nvcf::Readiness & r) {
+        unsigned active = 0, waiting = 0;
+        for (auto &[id, e] : priv->sessions)
+          (e.awaiting_resume ? waiting : active)++;
+        return r.set_sessions (active, waiting);
       });
+  bool exit_now = false;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    if (priv->readiness.state () == nvcf::ReadyState::Finished
+        && priv->session_policy == nvcf::SessionPolicy::Exit
+        && !priv->exit_sent) {
+      priv->exit_sent = true;
+      exit_now = true;
+    }
+  }
+  if (exit_now) {
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self),
+            gst_structure_new_empty ("nvcf-finished")));
+    send_eos_to_pipeline (self);
+  }
 }
 
 static void
@@ -535,8 +614,18 @@ post_session_message (GstNvcfWebrtcSink * self, const char *name,
               G_TYPE_STRING, client.request_id.c_str (), NULL)));
 }
 
-/* End one session: tell its client (unless the client ended it), free the
- * webrtcbin, update readiness. */
+static void
+cancel_resume_timer (SessionEntry & e)
+{
+  if (e.resume_timer) {
+    g_source_destroy (e.resume_timer);
+    g_source_unref (e.resume_timer);
+    e.resume_timer = nullptr;
+  }
+}
+
+/* End one session: tell its client (unless the client ended it or is
+ * gone), free the webrtcbin, update readiness. */
 static void
 end_session (GstNvcfWebrtcSink * self, const std::string & id,
     const std::string & reason, bool tell_client)
@@ -551,10 +640,11 @@ end_session (GstNvcfWebrtcSink * self, const std::string & id,
     entry = std::move (it->second);
     priv->sessions.erase (it);
   }
-  GST_INFO_OBJECT (self, "[session %s request %s] ending%s%s", id.c_str (),
-      entry.client.request_id.c_str (), reason.empty ()? "" : ": ",
+  cancel_resume_timer (entry);
+  GST_INFO_OBJECT (self, "[%s] ending%s%s",
+      session_label (id, entry.client).c_str (), reason.empty ()? "" : ": ",
       reason.c_str ());
-  if (tell_client && priv->signaller)
+  if (tell_client && priv->signaller && !entry.awaiting_resume)
     gst_nvcf_signaller_send (priv->signaller, entry.client.connection,
         [id, reason](nvcf::SignallingConnection & c) {
           std::vector<std::string> frames;
@@ -564,7 +654,8 @@ end_session (GstNvcfWebrtcSink * self, const std::string & id,
             frames.push_back (f);
           return frames;
         });
-  entry.session->stop ();
+  if (entry.session)
+    entry.session->stop ();
   sessions_changed (self);
   g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str ());
   post_session_message (self, "nvcf-session-ended", id, entry.client);
@@ -581,6 +672,59 @@ end_all_sessions (GstNvcfWebrtcSink * self, const std::string & reason)
   }
   for (auto &id : ids)
     end_session (self, id, reason, true);
+}
+
+/* The client is gone but may come back: keep the media for
+ * resume-timeout. Returns false when the session cannot wait (no
+ * identity, resume disabled), and it is then left to the caller. */
+static bool
+suspend_session (GstNvcfWebrtcSink * self, const std::string & id)
+{
+  auto *priv = self->priv;
+  std::string label;
+  guint timeout_s;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    auto it = priv->sessions.find (id);
+    if (it == priv->sessions.end () || priv->resume_timeout_s == 0
+        || it->second.identity.empty ())
+      return false;
+    SessionEntry & e = it->second;
+    if (e.awaiting_resume)
+      return true;
+    e.awaiting_resume = true;
+    e.client.connection = 0;
+    timeout_s = priv->resume_timeout_s;
+    label = session_label (id, e.client);
+    e.resume_timer = g_timeout_source_new_seconds (timeout_s);
+    gst_object_ref (self);
+    auto *data = new std::pair<GstNvcfWebrtcSink *, std::string> (self, id);
+    g_source_set_callback (e.resume_timer,[](gpointer d) -> gboolean {
+          auto *p = static_cast < std::pair < GstNvcfWebrtcSink *,
+              std::string > *>(d);
+          {
+            std::lock_guard<std::mutex> lock (p->first->priv->lock);
+            auto it = p->first->priv->sessions.find (p->second);
+            if (it != p->first->priv->sessions.end ()) {
+              /* This source is being dispatched: drop our handle only. */
+              g_source_unref (it->second.resume_timer);
+              it->second.resume_timer = nullptr;
+            }
+          }
+          end_session (p->first, p->second, "resume timeout", false);
+          return G_SOURCE_REMOVE;
+        }, data,[](gpointer d) {
+          auto *p = static_cast < std::pair < GstNvcfWebrtcSink *,
+              std::string > *>(d);
+          gst_object_unref (p->first);
+          delete p;
+        });
+    g_source_attach (e.resume_timer, priv->loop.context ());
+  }
+  GST_INFO_OBJECT (self, "[%s] client gone; awaiting resume for %u s",
+      label.c_str (), timeout_s);
+  sessions_changed (self);
+  return true;
 }
 
 /* Run fn on the loop thread with the session, if it still exists. */
@@ -630,63 +774,38 @@ send_upstream (GstNvcfWebrtcSink * self, const std::string &, GstEvent * ev)
   return "";
 }
 
-static void
-start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
-    const std::string & peer_meta)
+/* Build the ICE configuration from the current settings and credentials. */
+static GstNvcfSessionConfig
+session_config (GstNvcfWebrtcSink * self, const std::string & id,
+    const GstNvcfClientInfo & client)
 {
   auto *priv = self->priv;
-  auto refuse =[&](const std::string & reason) {
-    GST_WARNING_OBJECT (self, "[peer %s request %s] session refused: %s",
-        client.peer_id.c_str (), client.request_id.c_str (), reason.c_str ());
-    gst_nvcf_signaller_send (priv->signaller, client.connection,
-        [reason](nvcf::SignallingConnection & c) {
-          return c.refuse_session (reason);
-        });
-  };
-
-  std::vector<GstNvcfStreamTap> taps = stream_taps (self);
   GstNvcfSessionConfig config;
-  gchar *uuid = g_uuid_string_random ();
-  config.id = uuid;
-  g_free (uuid);
-  std::string refusal;
-  {
-    std::lock_guard<std::mutex> lock (priv->lock);
-    nvcf::ReadyState st = priv->readiness.state ();
-    if (st == nvcf::ReadyState::Busy || st == nvcf::ReadyState::AwaitingResume)
-      refusal = "the streamer is busy: all " +
-          std::to_string (priv->max_sessions) + " sessions (max-sessions) "
-          "are in use";
-    else if (st != nvcf::ReadyState::Ready)
-      refusal = std::string ("the streamer is not ready (") +
-          nvcf::Readiness::name (st) + ")";
-    nvcf::IceServers servers = nvcf::ice_servers (priv->credentials,
-        priv->creds_use, priv->stun_server, priv->turn_server);
-    config.stun_server = servers.stun;
-    config.turn_server = servers.turn;
-    config.port_range = priv->port_range;
-    config.ice_tcp = priv->ice_tcp;
-    config.relay_only = priv->relay_only;
-    gchar **addrs = g_strsplit (priv->ice_addresses.c_str (), ",", -1);
-    for (gchar ** a = addrs; *a; a++) {
-      g_strstrip (*a);
-      if (**a)
-        config.ice_addresses.push_back (*a);
-    }
-    g_strfreev (addrs);
+  config.id = id;
+  config.label = session_label (id, client);
+  std::lock_guard<std::mutex> lock (priv->lock);
+  nvcf::IceServers servers = nvcf::ice_servers (priv->credentials,
+      priv->creds_use, priv->stun_server, priv->turn_server);
+  config.stun_server = servers.stun;
+  config.turn_server = servers.turn;
+  config.port_range = priv->port_range;
+  config.ice_tcp = priv->ice_tcp;
+  config.relay_only = priv->relay_only;
+  gchar **addrs = g_strsplit (priv->ice_addresses.c_str (), ",", -1);
+  for (gchar ** a = addrs; *a; a++) {
+    g_strstrip (*a);
+    if (**a)
+      config.ice_addresses.push_back (*a);
   }
-  if (!refusal.empty ()) {
-    refuse (refusal);
-    return;
-  }
-  if (taps.empty ()) {
-    refuse ("no media is flowing yet; try again");
-    return;
-  }
+  g_strfreev (addrs);
+  return config;
+}
 
-  const std::string id = config.id;
-  const guint64 conn = client.connection;
-  GstNvcfSignaller *signaller = priv->signaller;
+static GstNvcfSessionCallbacks
+session_callbacks (GstNvcfWebrtcSink * self, const std::string & id,
+    guint64 conn)
+{
+  GstNvcfSignaller *signaller = self->priv->signaller;
   GstNvcfSessionCallbacks cb;
   cb.offer =[signaller, conn, id](const std::string & sdp) {
     gst_nvcf_signaller_send (signaller, conn,
@@ -708,7 +827,6 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
         });
   };
   cb.connected =[self, id] {
-    GST_INFO_OBJECT (self, "[session %s] connected", id.c_str ());
     with_session (self, id,[](GstNvcfSession & s) {
           s.request_key_unit ();
         });
@@ -726,32 +844,125 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
                 channel.c_str (), "data", G_TYPE_STRING, text.c_str (),
                 NULL)));
   };
+  return cb;
+}
 
-  auto session = std::make_unique < GstNvcfSession > (GST_BIN (self), config,
-      std::move (cb));
+/* Give session id a fresh webrtcbin for client and start negotiating. */
+static bool
+run_session (GstNvcfWebrtcSink * self, const std::string & id,
+    const GstNvcfClientInfo & client)
+{
+  auto *priv = self->priv;
+  auto session = std::make_unique < GstNvcfSession > (GST_BIN (self),
+      session_config (self, id, client), session_callbacks (self, id,
+          client.connection));
   GstNvcfSession *raw = session.get ();
   {
     std::lock_guard<std::mutex> lock (priv->lock);
-    priv->sessions[id] = SessionEntry { client, std::move (session) };
+    auto it = priv->sessions.find (id);
+    if (it == priv->sessions.end ())
+      return false;
+    it->second.session = std::move (session);
   }
-  sessions_changed (self);
-  GST_INFO_OBJECT (self, "[session %s request %s] starting for peer %s "
-      "(stun %s, turn %s)", id.c_str (), client.request_id.c_str (),
-      client.peer_id.c_str (), config.stun_server.empty ()? "none" :
-      config.stun_server.c_str (), config.turn_server.empty ()? "none" :
-      "from credentials");
-  gst_nvcf_signaller_send (signaller, conn,
+  gst_nvcf_signaller_send (priv->signaller, client.connection,
       [id](nvcf::SignallingConnection & c) {
         return c.accept_session (id);
       });
-
   std::string error;
-  if (!raw->start (taps, &error)) {
+  if (!raw->start (stream_taps (self), &error)) {
     end_session (self, id, "cannot start the session: " + error, true);
-    return;
+    return false;
   }
   g_signal_emit (self, signals[SIGNAL_WEBRTCBIN_CREATED], 0, id.c_str (),
       raw->webrtcbin ());
+  return true;
+}
+
+/* A returning client: same session id, new connection, new webrtcbin. */
+static bool
+resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
+    const std::string & identity)
+{
+  auto *priv = self->priv;
+  std::string id;
+  std::unique_ptr<GstNvcfSession> old;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    for (auto &[sid, e] : priv->sessions)
+      if (e.awaiting_resume && e.identity == identity) {
+        id = sid;
+        cancel_resume_timer (e);
+        e.awaiting_resume = false;
+        e.client = client;
+        old = std::move (e.session);
+        break;
+      }
+  }
+  if (id.empty ())
+    return false;
+  GST_INFO_OBJECT (self, "[%s] resumed by peer %s",
+      session_label (id, client).c_str (), client.peer_id.c_str ());
+  if (old)
+    old->stop ();
+  sessions_changed (self);
+  if (run_session (self, id, client))
+    post_session_message (self, "nvcf-session-resumed", id, client);
+  return true;
+}
+
+static void
+start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
+    const std::string & peer_meta)
+{
+  auto *priv = self->priv;
+  auto refuse =[&](const std::string & reason) {
+    GST_WARNING_OBJECT (self, "[peer %s request %s] session refused: %s",
+        client.peer_id.c_str (), client.request_id.empty ()? "-" :
+        client.request_id.c_str (), reason.c_str ());
+    gst_nvcf_signaller_send (priv->signaller, client.connection,
+        [reason](nvcf::SignallingConnection & c) {
+          return c.refuse_session (reason);
+        });
+  };
+
+  std::string identity = resume_identity (client);
+  if (!identity.empty () && resume_session (self, client, identity))
+    return;
+
+  std::string refusal;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    nvcf::ReadyState st = priv->readiness.state ();
+    if (st == nvcf::ReadyState::Busy || st == nvcf::ReadyState::AwaitingResume)
+      refusal = "the streamer is busy: all " +
+          std::to_string (priv->max_sessions) + " sessions (max-sessions) "
+          "are in use";
+    else if (st != nvcf::ReadyState::Ready)
+      refusal = std::string ("the streamer is not ready (") +
+          nvcf::Readiness::name (st) + ")";
+  }
+  if (refusal.empty () && stream_taps (self).empty ())
+    refusal = "no media is flowing yet; try again";
+  if (!refusal.empty ()) {
+    refuse (refusal);
+    return;
+  }
+
+  gchar *uuid = g_uuid_string_random ();
+  std::string id = uuid;
+  g_free (uuid);
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    SessionEntry & e = priv->sessions[id];
+    e.client = client;
+    e.identity = identity;
+  }
+  sessions_changed (self);
+  GST_INFO_OBJECT (self, "[%s] starting for peer %s%s",
+      session_label (id, client).c_str (), client.peer_id.c_str (),
+      identity.empty ()? " (cannot resume: no client identity)" : "");
+  if (!run_session (self, id, client))
+    return;
   g_signal_emit (self, signals[SIGNAL_SESSION_STARTED], 0, id.c_str (),
       peer_meta.c_str ());
   post_session_message (self, "nvcf-session-started", id, client);
@@ -786,6 +997,8 @@ on_signalling_request (GstNvcfWebrtcSink * self,
   }
 }
 
+/* A client's socket closed without ending its sessions: they wait for a
+ * resume when the client can be recognised, else they end. */
 static void
 on_client_closed (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     bool)
@@ -794,11 +1007,57 @@ on_client_closed (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
   {
     std::lock_guard<std::mutex> lock (self->priv->lock);
     for (auto &[id, e] : self->priv->sessions)
-      if (e.client.connection == client.connection)
+      if (!e.awaiting_resume && e.client.connection == client.connection)
         ids.push_back (id);
   }
   for (auto &id : ids)
-    end_session (self, id, "", false);
+    if (!suspend_session (self, id))
+      end_session (self, id, "", false);
+}
+
+/* POST /v1/streaming/endsession, on the loop thread. */
+static std::optional<std::string>
+end_session_from_nvcf (GstNvcfWebrtcSink * self, const std::string & key,
+    bool graceful)
+{
+  auto *priv = self->priv;
+  std::string id;
+  guint64 conn = 0;
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    for (auto &[sid, e] : priv->sessions)
+      if (sid == key || (!key.empty () && e.client.request_id == key)) {
+        id = sid;
+        conn = e.client.connection;
+        break;
+      }
+  }
+  if (id.empty ())
+    return std::nullopt;
+  if (!graceful && suspend_session (self, id)) {
+    if (conn)
+      gst_nvcf_signaller_close (priv->signaller, conn, 1000,
+          "session suspended: reconnect to resume");
+    return std::string ("AWAITING_RESUME");
+  }
+  end_session (self, id, graceful ? "ended by NVCF" : "", true);
+  return std::string ("COMPLETE");
+}
+
+/* EOS on a stream: the pipeline is shutting down. */
+static void
+drain (GstNvcfWebrtcSink * self)
+{
+  update_readiness (self,[](nvcf::Readiness & r) {
+        return r.drain ();
+      });
+  if (!self->priv->loop.running ())
+    return;
+  gst_object_ref (self);
+  self->priv->loop.invoke_async ([self] {
+        end_all_sessions (self, "the streamer is shutting down");
+        gst_object_unref (self);
+      });
 }
 
 /* ------------------------------------------------------------ state changes */
@@ -816,7 +1075,7 @@ start_servers (GstNvcfWebrtcSink * self)
   }
   priv->loop.start ("nvcf-service");
 
-  GstNvcfControlDelegate delegate;
+  nvcf::ControlHooks delegate;
   delegate.readiness =[self](unsigned *status, std::string * json) {
     std::lock_guard<std::mutex> lock (self->priv->lock);
     *status = self->priv->readiness.http_status ();
@@ -824,6 +1083,9 @@ start_servers (GstNvcfWebrtcSink * self)
   };
   delegate.credentials =[self](const nvcf::Credentials & c) {
     store_credentials (self, c);
+  };
+  delegate.end_session =[self](const std::string & id, bool graceful) {
+    return end_session_from_nvcf (self, id, graceful);
   };
   priv->control = gst_nvcf_control_server_new ("control-server",
       std::move (delegate));
@@ -892,6 +1154,7 @@ stop_servers (GstNvcfWebrtcSink * self)
     priv->control = nullptr;
   }
   priv->loop.stop ();
+  priv->exit_sent = false;
   update_readiness (self,[](nvcf::Readiness & r) {
         return r.reset ();
       });
@@ -1090,6 +1353,21 @@ gst_nvcf_webrtc_sink_set_property (GObject * object, guint prop_id,
     case PROP_ICE_TCP:
       priv->ice_tcp = g_value_get_boolean (value);
       break;
+    case PROP_SESSION_POLICY:{
+      const gchar *v = g_value_get_string (value);
+      auto policy = nvcf::parse_session_policy (v ? v : "");
+      if (!policy) {
+        g_warning ("nvcfwebrtcsink: session-policy must be reuse or exit, "
+            "not \"%s\"", v ? v : "(null)");
+        break;
+      }
+      priv->session_policy = *policy;
+      priv->readiness.set_policy (*policy);
+      break;
+    }
+    case PROP_RESUME_TIMEOUT:
+      priv->resume_timeout_s = g_value_get_uint (value);
+      break;
     case PROP_ICE_TRANSPORT_POLICY:{
       const gchar *v = g_value_get_string (value);
       if (g_strcmp0 (v, "all") && g_strcmp0 (v, "relay")) {
@@ -1176,6 +1454,13 @@ gst_nvcf_webrtc_sink_get_property (GObject * object, guint prop_id,
     case PROP_ICE_TRANSPORT_POLICY:
       g_value_set_string (value, priv->relay_only ? "relay" : "all");
       break;
+    case PROP_SESSION_POLICY:
+      g_value_set_string (value,
+          nvcf::session_policy_name (priv->session_policy));
+      break;
+    case PROP_RESUME_TIMEOUT:
+      g_value_set_uint (value, priv->resume_timeout_s);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1208,6 +1493,12 @@ gst_nvcf_webrtc_sink_init (GstNvcfWebrtcSink * self)
   warn ();
   if (const char *addrs = g_getenv ("NVCF_ICE_ADDRESSES"))
     priv->ice_addresses = addrs;
+  if (auto policy = nvcf::parse_session_policy (g_getenv ("NVCF_SESSION_POLICY") ?
+          g_getenv ("NVCF_SESSION_POLICY") : "reuse"))
+    priv->session_policy = *policy;
+  else
+    GST_WARNING_OBJECT (self, "NVCF_SESSION_POLICY must be reuse or exit");
+  priv->readiness.set_policy (priv->session_policy);
   priv->readiness.set_max_sessions (priv->max_sessions);
   gchar *uuid = g_uuid_string_random ();
   priv->producer_id = uuid;
@@ -1308,6 +1599,17 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
       g_param_spec_string ("ice-transport-policy", "ICE transport policy",
           "all, or relay to send media only through the TURN server", "all",
           rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SESSION_POLICY,
+      g_param_spec_string ("session-policy", "Session policy",
+          "After the last session: reuse (ready again) or exit (readiness "
+          "finished, then EOS so the container ends); default "
+          "$NVCF_SESSION_POLICY, else reuse (nvcf-streamer sets exit)",
+          "reuse", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_RESUME_TIMEOUT,
+      g_param_spec_uint ("resume-timeout", "Resume timeout",
+          "Seconds a session whose client dropped without ending it waits "
+          "for that client to reconnect; 0 ends it at once", 0, 86400,
+          DEFAULT_RESUME_TIMEOUT, (GParamFlags) (rw | GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Per-session webrtcbin statistics (a field per session id), the "

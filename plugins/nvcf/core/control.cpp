@@ -8,6 +8,7 @@ namespace {
 
 constexpr const char* kReadyPath = "/v1/streaming/ready";
 constexpr const char* kCredsPath = "/v1/streaming/creds";
+constexpr const char* kEndSessionPath = "/v1/streaming/endsession";
 
 HttpResponse failure(unsigned status, const std::string& message, std::string allow = {}) {
   HttpResponse r;
@@ -26,7 +27,7 @@ std::optional<HttpResponse> control_precheck(const HttpRequest& rq) {
       return failure(405, "method " + rq.method + " not allowed on " + rq.path, "GET, HEAD");
     return std::nullopt;
   }
-  if (rq.path == kCredsPath) {
+  if (rq.path == kCredsPath || rq.path == kEndSessionPath) {
     if (rq.method != "POST")
       return failure(405, "method " + rq.method + " not allowed on " + rq.path, "POST");
     if (rq.content_type != "application/json")
@@ -39,28 +40,70 @@ std::optional<HttpResponse> control_precheck(const HttpRequest& rq) {
   return failure(404, "no such endpoint: " + rq.path);
 }
 
-HttpResponse control_handle(const HttpRequest& rq, unsigned ready_status,
-                               const std::string& ready_json) {
+std::optional<EndSessionRequest> parse_end_session(std::string_view text, std::string* error) {
+  auto doc = json::parse_object(text, error);
+  if (!doc)
+    return std::nullopt;
+  EndSessionRequest rq;
+  auto id = json::get_string(doc->root, "sessionId");
+  if (!id || id->empty()) {
+    *error = json::has(doc->root, "sessionId") ? "\"sessionId\" must be a non-empty string"
+                                               : "\"sessionId\" is required";
+    return std::nullopt;
+  }
+  rq.session_id = *id;
+  if (json::has(doc->root, "gracefulShutdown")) {
+    auto graceful = json::get_bool(doc->root, "gracefulShutdown");
+    if (!graceful) {
+      *error = "\"gracefulShutdown\" must be a boolean";
+      return std::nullopt;
+    }
+    rq.graceful = *graceful;
+  }
+  return rq;
+}
+
+HttpResponse control_handle(const HttpRequest& rq, const ControlHooks& hooks) {
   if (auto refusal = control_precheck(rq))
     return *refusal;
 
   if (rq.path == kReadyPath) {
     HttpResponse r;
-    r.status = ready_status;
-    r.body = ready_json;
+    r.status = 500;
+    r.body = "{}";
+    if (hooks.readiness)
+      hooks.readiness(&r.status, &r.body);
+    return r;
+  }
+
+  if (rq.body.size() > kMaxControlBody)
+    return failure(413, "request body over " + std::to_string(kMaxControlBody) + " bytes");
+
+  if (rq.path == kEndSessionPath) {
+    std::string error;
+    auto end = parse_end_session(rq.body, &error);
+    if (!end)
+      return failure(400, error);
+    std::optional<std::string> status;
+    if (hooks.end_session)
+      status = hooks.end_session(end->session_id, end->graceful);
+    if (!status)
+      return failure(404, "no such session: " + end->session_id.substr(0, 64));
+    HttpResponse r;
+    r.body = "{\"sessionStatus\":" + json::quote(*status) + "}";
+    r.log = "session " + end->session_id.substr(0, 64) + " -> " + *status;
     return r;
   }
 
   /* POST /v1/streaming/creds */
-  if (rq.body.size() > kMaxControlBody)
-    return failure(413, "request body over " + std::to_string(kMaxControlBody) + " bytes");
   CredentialsParse parsed = parse_credentials(rq.body);
   if (!parsed.credentials)
     return failure(400, parsed.error);
+  if (hooks.credentials)
+    hooks.credentials(*parsed.credentials);
   HttpResponse r;
   r.body = "{\"success\":true}";
   r.log = "credentials updated for " + parsed.credentials->endpoint();
-  r.credentials = std::move(parsed.credentials);
   return r;
 }
 

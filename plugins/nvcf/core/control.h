@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,16 +28,34 @@ struct HttpResponse {
   std::string body;          // JSON
   std::string allow;         // "Allow" header for 405
   std::string log;           // a line for the log, without secrets; empty = nothing notable
-  std::optional<Credentials> credentials;  // set: store these (accepted POST /creds)
 };
+
+/* What the control API needs from the streamer. */
+struct ControlHooks {
+  /* Readiness: HTTP status (200/500) and JSON body. */
+  std::function<void(unsigned* status, std::string* json)> readiness;
+  /* Store accepted credentials. */
+  std::function<void(const Credentials&)> credentials;
+  /* End (graceful) or suspend for resume (not graceful) the session with
+   * this id (session or request id). Returns "COMPLETE" or
+   * "AWAITING_RESUME", or nullopt for an unknown session. */
+  std::function<std::optional<std::string>(const std::string& session_id, bool graceful)>
+      end_session;
+};
+
+struct EndSessionRequest {
+  std::string session_id;
+  bool graceful = true;  // gracefulShutdown, optional
+};
+
+/* Parse {"sessionId": str, "gracefulShutdown": bool}; nullopt + *error. */
+std::optional<EndSessionRequest> parse_end_session(std::string_view json, std::string* error);
 
 /* Whether a request with these headers can be refused before its body is
  * read (wrong path, method, type or size); returns the refusal. */
 std::optional<HttpResponse> control_precheck(const HttpRequest& request);
 
-/* The answer to a complete request. ready_status and ready_json come from
- * the readiness state machine. */
-HttpResponse control_handle(const HttpRequest& request, unsigned ready_status,
-                               const std::string& ready_json);
+/* The answer to a complete request, calling the hooks it needs. */
+HttpResponse control_handle(const HttpRequest& request, const ControlHooks& hooks);
 
 }  // namespace nvcf

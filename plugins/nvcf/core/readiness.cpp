@@ -2,6 +2,18 @@
 
 namespace nvcf {
 
+std::optional<SessionPolicy> parse_session_policy(const std::string& text) {
+  if (text == "reuse")
+    return SessionPolicy::Reuse;
+  if (text == "exit")
+    return SessionPolicy::Exit;
+  return std::nullopt;
+}
+
+const char* session_policy_name(SessionPolicy policy) {
+  return policy == SessionPolicy::Exit ? "exit" : "reuse";
+}
+
 bool Readiness::set_servers_listening(bool listening) {
   return update([&] { listening_ = listening; });
 }

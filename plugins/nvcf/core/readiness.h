@@ -2,6 +2,7 @@
  * GET /v1/streaming/ready. Pure C++; the caller serialises access. */
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace nvcf {
@@ -19,6 +20,9 @@ enum class SessionPolicy {
   Reuse,  // go back to ready after a session
   Exit,   // one round of sessions, then finished (fresh container per session)
 };
+
+std::optional<SessionPolicy> parse_session_policy(const std::string& text);
+const char* session_policy_name(SessionPolicy policy);
 
 class Readiness {
  public:
