@@ -10,6 +10,8 @@
 //                                       iceServers array; default {"iceServers":[]}
 //   autoconnect=0                       do not connect on load
 //   name=<text>                         meta.name sent in setPeerStatus
+//   reqid=<id>                          resume identity (nvcf-reqid token);
+//                                       default a random one per page
 
 import { NvcfClient, ClientState, StatsSampler, attachNavigation } from './nvcf-client.js';
 
@@ -60,6 +62,8 @@ const client = new NvcfClient({
   protocols,
   rtcConfig: rtcConfigFromQuery(),
   meta: { name: params.get('name') || 'nvcf-web-client' },
+  // One identity per page: a dropped socket reconnects and resumes.
+  requestId: params.get('reqid') || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now())),
 });
 
 const STATUS_TEXT = {
@@ -70,6 +74,7 @@ const STATUS_TEXT = {
   [ClientState.STARTING]: 'Starting a session…',
   [ClientState.NEGOTIATING]: 'Negotiating media…',
   [ClientState.CONNECTED]: 'Connected',
+  [ClientState.RECONNECTING]: 'Connection lost, resuming…',
   [ClientState.ENDED]: 'Session ended',
   [ClientState.FAILED]: 'Failed',
 };
@@ -220,6 +225,7 @@ window.nvcf = {
   inputSent: client.sent, // navigation events sent, newest last
   connect: () => client.connect(),
   disconnect: () => client.disconnect(),
+  dropConnection: () => client.dropConnection(),
 };
 
 // Tell the streamer when the page goes away, so it can free the session now.

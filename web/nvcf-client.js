@@ -24,6 +24,7 @@ export const ClientState = Object.freeze({
   STARTING: 'starting', // startSession sent
   NEGOTIATING: 'negotiating', // session started, offer/answer/ICE
   CONNECTED: 'connected', // peer connection connected
+  RECONNECTING: 'reconnecting', // socket dropped; coming back to resume the session
   ENDED: 'ended', // session ended (by either side)
   FAILED: 'failed', // socket or peer connection failed
 });
@@ -46,11 +47,17 @@ export class NvcfClient extends EventTarget {
    * @param {string[]} [options.protocols] WebSocket subprotocols to offer
    * @param {RTCConfiguration} [options.rtcConfig] defaults to {iceServers: []}
    * @param {object} [options.meta] the `meta` of setPeerStatus
+   * @param {string} [options.requestId] identity offered as the subprotocol
+   *   token nvcf-reqid.<id>; when the socket drops, the client reconnects
+   *   with it and the streamer resumes the same session
    */
-  constructor({ url, protocols = [], rtcConfig = { iceServers: [] }, meta = {} } = {}) {
+  constructor({ url, protocols = [], rtcConfig = { iceServers: [] }, meta = {}, requestId = null } = {}) {
     super();
     this.url = url;
-    this.protocols = protocols;
+    this.requestId = requestId;
+    this.protocols = requestId && !protocols.some((p) => /^nvcf-reqid\./i.test(p))
+      ? [...protocols, `nvcf-reqid.${requestId}`] : protocols;
+    this.reconnects = 0; // how often a dropped socket was reopened to resume
     this.rtcConfig = rtcConfig;
     this.meta = meta;
 
@@ -106,13 +113,27 @@ export class NvcfClient extends EventTarget {
       if (ws !== this.ws) return;
       this.ws = null;
       const why = `WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`;
+      const hadSession = !!this.sessionId;
       this.closePeerConnection();
       if (this.closingByUs || this.state === ClientState.ENDED) {
         this.setState(ClientState.ENDED, why);
+      } else if (hadSession && this.requestId && this.reconnects < 10) {
+        // The streamer keeps the session for its resume timeout: come back
+        // with the same identity.
+        this.reconnects++;
+        this.setState(ClientState.RECONNECTING, why);
+        setTimeout(() => { if (this.state === ClientState.RECONNECTING) this.connect(); },
+          Math.min(250 * this.reconnects, 2000));
       } else {
         this.fail(why);
       }
     });
+  }
+
+  /** Drops the socket without ending the session, as a network failure
+   * would (tests use it to exercise resume). */
+  dropConnection() {
+    if (this.ws) this.ws.close(4000, 'connection dropped');
   }
 
   /** Ends the session (endSession) and closes everything. */

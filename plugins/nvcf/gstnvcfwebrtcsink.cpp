@@ -1209,6 +1209,69 @@ gst_nvcf_webrtc_sink_change_state (GstElement * element,
   return ret;
 }
 
+/* ----------------------------------------------------------- bus messages */
+
+/* Errors inside a viewer's webrtcbin (SCTP or DTLS when the peer vanishes,
+ * a failed transport) concern that viewer only: end its session instead of
+ * letting the error stop the whole pipeline. */
+static void
+gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
+{
+  auto *self = GST_NVCF_WEBRTC_SINK (bin);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
+      || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    std::string owner;
+    {
+      std::lock_guard<std::mutex> lock (self->priv->lock);
+      for (auto &[id, e] : self->priv->sessions) {
+        GstElement *webrtc = e.session ? e.session->webrtcbin () : nullptr;
+        if (webrtc && (GST_MESSAGE_SRC (msg) == GST_OBJECT (webrtc)
+                || gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
+                    GST_OBJECT (webrtc)))) {
+          owner = id;
+          break;
+        }
+      }
+    }
+    if (!owner.empty ()) {
+      GError *err = NULL;
+      gchar *debug = NULL;
+      bool is_error = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR;
+      if (is_error)
+        gst_message_parse_error (msg, &err, &debug);
+      else
+        gst_message_parse_warning (msg, &err, &debug);
+      GST_WARNING_OBJECT (self, "[session %s] %s from %s: %s (%s)",
+          owner.c_str (), is_error ? "error" : "warning",
+          GST_MESSAGE_SRC_NAME (msg), err->message, debug ? debug : "");
+      if (is_error) {
+        std::string reason = std::string ("media connection error: ") +
+            err->message;
+        gst_object_ref (self);
+        self->priv->loop.invoke_async ([self, owner, reason] {
+              bool waiting = false;
+              {
+                std::lock_guard<std::mutex> lock (self->priv->lock);
+                auto it = self->priv->sessions.find (owner);
+                waiting = it != self->priv->sessions.end ()
+                    && it->second.awaiting_resume;
+              }
+              /* A session awaiting its client gets a new webrtcbin on
+               * resume anyway; a live one cannot go on. */
+              if (!waiting)
+                end_session (self, owner, reason, true);
+              gst_object_unref (self);
+            });
+      }
+      g_clear_error (&err);
+      g_free (debug);
+      gst_message_unref (msg);
+      return;
+    }
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, msg);
+}
+
 /* ------------------------------------------------------- stats and data */
 
 /* "nvcf-stats": sessions (count), video-bitrate (kbit/s, when the element
@@ -1686,6 +1749,7 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
       G_TYPE_UINT);
 
   element_class->change_state = gst_nvcf_webrtc_sink_change_state;
+  GST_BIN_CLASS (klass)->handle_message = gst_nvcf_webrtc_sink_handle_message;
   element_class->request_new_pad = gst_nvcf_webrtc_sink_request_new_pad;
   element_class->release_pad = gst_nvcf_webrtc_sink_release_pad;
 

@@ -34,7 +34,7 @@ const CHROMIUM_ARGS = [
 
 const USAGE = `usage: node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--frames N=30] [--timeout S=20] [--input] [--ice JSON]
-  [--expect-codec H264|VP8] [--hold-seconds N=0] [--subprotocol a,b]
+  [--expect-codec H264|VP8] [--hold-seconds N=0] [--drop] [--subprotocol a,b]
   [--allow-input-errors] [--screenshot FILE.png] [--chromium /usr/bin/chromium]`;
 
 // --- command line ------------------------------------------------------------
@@ -48,6 +48,7 @@ function parseArgs(argv) {
     ice: null,
     expectCodec: null,
     holdSeconds: 0,
+    drop: false,
     subprotocol: null,
     allowInputErrors: false,
     screenshot: null,
@@ -83,6 +84,7 @@ function parseArgs(argv) {
       case '--ice': opts.ice = take(); break;
       case '--expect-codec': opts.expectCodec = take(); break;
       case '--hold-seconds': opts.holdSeconds = number(take(), a); break;
+      case '--drop': opts.drop = true; break;
       case '--subprotocol': opts.subprotocol = take(); break;
       case '--allow-input-errors': opts.allowInputErrors = true; break;
       case '--screenshot': opts.screenshot = take(); break;
@@ -360,6 +362,23 @@ async function run(opts) {
     throw new Error(`codec ${result.codec}, expected ${opts.expectCodec}`);
   }
   if (opts.input) await sendInput(page, deadline, opts);
+
+  if (opts.drop) {
+    // Drop the WebSocket as a network failure would; the page reconnects
+    // with its request id and the streamer resumes the same session.
+    const before = await page.evaluate(() => window.nvcf.client.sessionId);
+    log(`dropping the WebSocket of session ${before}`);
+    await page.evaluate(() => window.nvcf.dropConnection());
+    await page.waitForFunction(() => window.nvcf.client.state !== 'connected', null,
+      { timeout: Math.max(1000, deadline - Date.now()) });
+    await waitFor(page, deadline, (s) => s.clientState === 'connected' && s.framesDecoded >= opts.frames,
+      `${opts.frames} frames after resuming`);
+    const after = await page.evaluate(() => window.nvcf.client.sessionId);
+    result.sessionIds = [before, after];
+    result.resumed = !!before && before === after;
+    log(`resumed: session ${after}, ${result.framesDecoded} frames on the new connection`);
+    if (!result.resumed) throw new Error(`session changed on reconnect: ${before} -> ${after}`);
+  }
 
   if (opts.holdSeconds > 0) {
     log(`holding for ${opts.holdSeconds} s`);
