@@ -602,6 +602,10 @@ GstNvcfSession::stop ()
       gst_bin_remove (impl->bin, e);
     gst_object_unref (e);
   };
+  /* webrtcbin first: a branch thread may be blocked pushing into it, and
+   * stopping the branch would wait for that push forever. */
+  if (impl->webrtc)
+    gst_element_set_state (impl->webrtc, GST_STATE_NULL);
   for (auto &b:impl->branches) {
     for (GstElement * e : {b.queue, b.pay, b.filter})
       remove (e);
