@@ -84,11 +84,13 @@ on_offer_created (GstPromise * promise, gpointer user_data)
     impl->cb.failed ("cannot create an offer: " + why);
     return;
   }
-  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
+  /* The offer goes out before gathering starts, so no candidate can reach
+   * the viewer ahead of it. */
   gchar *text = gst_sdp_message_as_text (offer->sdp);
   GST_DEBUG ("[%s] offer:\n%s", impl->config.label.c_str (), text);
   impl->cb.offer (text);
   g_free (text);
+  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
   gst_webrtc_session_description_free (offer);
 }
 
@@ -594,9 +596,12 @@ GstNvcfSession::stop ()
       gst_object_unref (b.tee_pad);
     }
   }
+  /* Locked, so a concurrent state change of the bin cannot bring them
+   * back up before they are removed. */
   auto remove = [impl] (GstElement * e) {
     if (!e)
       return;
+    gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);
     if (GST_OBJECT_PARENT (e) == GST_OBJECT (impl->bin))
       gst_bin_remove (impl->bin, e);
@@ -604,8 +609,10 @@ GstNvcfSession::stop ()
   };
   /* webrtcbin first: a branch thread may be blocked pushing into it, and
    * stopping the branch would wait for that push forever. */
-  if (impl->webrtc)
+  if (impl->webrtc) {
+    gst_element_set_locked_state (impl->webrtc, TRUE);
     gst_element_set_state (impl->webrtc, GST_STATE_NULL);
+  }
   for (auto &b:impl->branches) {
     for (GstElement * e : {b.queue, b.pay, b.filter})
       remove (e);

@@ -172,8 +172,8 @@ on_message (SoupWebsocketConnection *, gint type, GBytes * message,
     c->info.peer_name = c->protocol->client_identity ();
   GstNvcfClientInfo info = c->info;
   if (out.close_reason) {
-    close_client (self, c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
-        *out.close_reason);
+    /* The core closes only for oversized messages. */
+    close_client (self, c, SOUP_WEBSOCKET_CLOSE_TOO_BIG, *out.close_reason);
     return;
   }
   for (const auto & rq:out.requests)
@@ -258,8 +258,10 @@ on_upgraded (SoupServerMessage * msg, gpointer user_data)
       soup_message_headers_get_one (soup_server_message_get_request_headers
           (msg), "Origin"), protocol, NULL);
   g_object_unref (stream);
+  /* libsoup drops a frame over its limit without a close frame; keep its
+   * cap well above ours so the protocol core answers with a reason. */
   soup_websocket_connection_set_max_incoming_payload_size (c->ws,
-      kMaxMessageBytes);
+      4 * kMaxMessageBytes);
   soup_websocket_connection_set_keepalive_interval (c->ws,
       priv->settings.keepalive_s);
   g_object_set_data (G_OBJECT (c->ws), "nvcf-connection",

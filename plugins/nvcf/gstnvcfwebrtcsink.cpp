@@ -282,6 +282,7 @@ plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
     return e;
   };
 
+  std::string media_type;
   if (type == "video/x-raw") {
     std::string requested, error;
     guint kbps;
@@ -321,7 +322,7 @@ plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
         return false;
       apply_properties (parser, {{"config-interval", "-1"}});
     }
-    s->media_type = setup.media_type;
+    media_type = setup.media_type;
     s->encoder = enc;
   } else if (type == "audio/x-raw") {
     if (!add ("audioconvert", "convert") || !add ("audioresample", "resample"))
@@ -330,7 +331,7 @@ plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
     if (!enc)
       return false;
     apply_properties (enc, {{"frame-size", "10"}, {"bitrate", "64000"}});
-    s->media_type = "audio/x-opus";
+    media_type = "audio/x-opus";
     s->encoder = "opusenc";
   } else if (type == "audio/x-opus" || nvcf::supported_video_media_type (type)) {
     std::string parser = nvcf::video_parser_for (type);
@@ -341,13 +342,16 @@ plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
       /* SPS/PPS with every IDR so a viewer can join at any key unit. */
       apply_properties (p, {{"config-interval", "-1"}});
     }
-    s->media_type = type;
+    media_type = type;
   } else {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Unsupported media type %s on %s", type.c_str (), s->name.c_str ()),
         (NULL));
     return false;
   }
+  /* Read by sessions on other threads. */
+  std::lock_guard<std::mutex> lock (self->priv->lock);
+  s->media_type = media_type;
   return true;
 }
 

@@ -1,0 +1,349 @@
+/* The NVCF session lifecycle against the real element: the readiness table,
+ * resume after a dropped client (and its timeout), endsession, the exit
+ * policy, draining, SIGTERM during a session, and readiness under a burst
+ * of clients. Browser resume lives in test_webrtc.cpp's Chromium tests. */
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "nvcftest.h"
+#include "nvcfws.h"
+
+using namespace nvcftest;
+
+namespace {
+
+const char* kSource = "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1";
+const char* kProps = "ice-addresses=127.0.0.1 video-encoder=x264enc";
+
+std::string ready_state(const Streamer& s, unsigned* status = nullptr) {
+  auto r = http(s.control_port(), "GET", "/v1/streaming/ready");
+  if (status)
+    *status = r.status;
+  auto m = parse(r.body);
+  return J(m.get())["state"].str();
+}
+
+bool wait_state(const Streamer& s, const std::string& state, unsigned timeout_ms) {
+  return spin_until([&] { return ready_state(s) == state; }, timeout_ms);
+}
+
+class Lifecycle : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { init(); }
+  std::unique_ptr<Streamer> playing(const std::string& extra = "") {
+    auto s = std::make_unique<Streamer>(std::string(kProps) + " " + extra, kSource);
+    EXPECT_TRUE(s->set_state(GST_STATE_PLAYING));
+    EXPECT_TRUE(wait_media(*s, 5000)) << "no encoded media after 5 s";
+    return s;
+  }
+};
+
+}  // namespace
+
+/* starting -> ready -> busy -> awaiting-resume -> busy (resumed) -> ready
+ * (ended) -> draining (EOS); each answer's status follows the table. */
+TEST_F(Lifecycle, ReadinessTable) {
+  Streamer s(kProps, kSource);
+  ASSERT_TRUE(s.set_state(GST_STATE_READY));
+  unsigned status = 0;
+  EXPECT_EQ(ready_state(s, &status), "starting");
+  EXPECT_EQ(status, 500u);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  ASSERT_TRUE(wait_media(s, 5000));
+  EXPECT_EQ(ready_state(s, &status), "ready");
+  EXPECT_EQ(status, 200u);
+
+  WsClient a;
+  connect_gst(a, s, {"nvcf-reqid.req-1"});
+  std::string producer = producer_id(a);
+  std::string sid = start_session(a, producer);
+  ASSERT_FALSE(sid.empty());
+  EXPECT_EQ(ready_state(s, &status), "busy");
+  EXPECT_EQ(status, 500u);
+
+  a.abort();
+  ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000));
+  ready_state(s, &status);
+  EXPECT_EQ(status, 500u);
+
+  /* The same identity resumes the same session. */
+  WsClient b;
+  connect_gst(b, s, {"nvcf-reqid.req-1"});
+  EXPECT_EQ(start_session(b, producer), sid);
+  EXPECT_EQ(ready_state(s), "busy");
+  auto offer = b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+  ASSERT_TRUE(offer) << "no new offer after resume";
+  EXPECT_EQ((*offer)["sessionId"].str(), sid);
+
+  b.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  ASSERT_TRUE(wait_state(s, "ready", 5000));
+
+  /* EOS: the pipeline is shutting down; no new sessions. */
+  gst_element_send_event(s.pipeline(), gst_event_new_eos());
+  ASSERT_TRUE(wait_state(s, "draining", 5000));
+  ready_state(s, &status);
+  EXPECT_EQ(status, 500u);
+}
+
+/* No identity, no resume: a dropped client's session ends at once. */
+TEST_F(Lifecycle, AnonymousClientDoesNotWait) {
+  auto s = playing();
+  WsClient a;
+  connect_gst(a, *s);
+  ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+  a.abort();
+  EXPECT_TRUE(wait_state(*s, "ready", 5000));
+}
+
+/* After resume-timeout the waiting session ends and readiness returns. */
+TEST_F(Lifecycle, ResumeTimeout) {
+  auto s = playing("resume-timeout=2");
+  WsClient a;
+  connect_gst(a, *s, {"x-nv-sessionid.abc"});
+  ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+  a.close(SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  ASSERT_TRUE(wait_state(*s, "awaiting-resume", 3000));
+  gint64 t0 = g_get_monotonic_time();
+  ASSERT_TRUE(wait_state(*s, "ready", 6000));
+  double waited = (g_get_monotonic_time() - t0) / 1e6;
+  EXPECT_GT(waited, 1.0);  // it did wait
+  GstStructure* st = nullptr;
+  EXPECT_TRUE(s->wait_element_message("nvcf-session-ended", 2000, &st));
+  if (st)
+    gst_structure_free(st);
+  /* A late comeback is a new session, not a resume. */
+  WsClient b;
+  connect_gst(b, *s, {"x-nv-sessionid.abc"});
+  EXPECT_FALSE(start_session(b, producer_id(b)).empty());
+}
+
+/* The NVIDIA framing's peer name is an identity too. */
+TEST_F(Lifecycle, NvidiaPeerResumes) {
+  auto s = playing();
+  auto join = [&](WsClient& c) {
+    EXPECT_TRUE(c.connect(s->streaming_port(), "/sign_in?peer_id=peer-7&version=2"));
+    c.send_text(R"({"ackid":1,"peer_info":{"browser":"x","connected":true,"id":2,"name":"peer-7","peerRole":0,"resolution":"1920x1080","version":2}})");
+    return c.next_matching([](const Msg& m) { return m["peer_msg"].exists(); }, 10000);
+  };
+  WsClient a;
+  ASSERT_TRUE(join(a));
+  EXPECT_EQ(ready_state(*s), "busy");
+  a.abort();
+  ASSERT_TRUE(wait_state(*s, "awaiting-resume", 5000));
+  WsClient b;
+  EXPECT_TRUE(join(b)) << "no offer on resume";
+  EXPECT_EQ(ready_state(*s), "busy");
+}
+
+TEST_F(Lifecycle, EndSessionEndpoint) {
+  auto s = playing();
+  WsClient a;
+  connect_gst(a, *s, {"nvcf-reqid.rq-9"});
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  unsigned port = s->control_port();
+  const char* path = "/v1/streaming/endsession";
+
+  EXPECT_EQ(http(port, "POST", path, "application/json", "{").status, 400u);
+  EXPECT_EQ(http(port, "POST", path, "application/json", R"({"sessionId":7})").status, 400u);
+  EXPECT_EQ(http(port, "POST", path, "application/json",
+                 R"({"sessionId":"x","gracefulShutdown":"no"})").status, 400u);
+  auto unknown = http(port, "POST", path, "application/json", R"({"sessionId":"nope"})");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(ready_state(*s), "busy");  // nothing changed
+
+  /* Not graceful: the client is let go, the media waits for it. */
+  auto r = http(port, "POST", path, "application/json",
+                R"({"sessionId":")" + sid + R"(","gracefulShutdown":false})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"sessionStatus":"AWAITING_RESUME"})");
+  EXPECT_TRUE(a.wait_closed(3000));
+  EXPECT_EQ(ready_state(*s), "awaiting-resume");
+
+  /* Graceful, by request id: over. */
+  r = http(port, "POST", path, "application/json", R"({"sessionId":"rq-9","gracefulShutdown":true})");
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+  EXPECT_TRUE(wait_state(*s, "ready", 3000));
+  EXPECT_EQ(http(port, "POST", path, "application/json", R"({"sessionId":"rq-9"})").status, 404u);
+}
+
+TEST_F(Lifecycle, GracefulEndSessionTellsTheClient) {
+  auto s = playing();
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  auto r = http(s->control_port(), "POST", "/v1/streaming/endsession", "application/json",
+                R"({"sessionId":")" + sid + "\"}");
+  EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+  auto end = a.next_matching([](const Msg& m) { return m.type() == "endSession"; }, 5000);
+  ASSERT_TRUE(end);
+  EXPECT_EQ((*end)["sessionId"].str(), sid);
+}
+
+/* session-policy exit: the last session's end finishes the streamer and
+ * sends EOS through the pipeline. */
+TEST_F(Lifecycle, ExitPolicyFinishesWithEos) {
+  auto s = playing("session-policy=exit");
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  ASSERT_TRUE(wait_state(*s, "finished", 5000));
+  GstBus* bus = gst_element_get_bus(s->pipeline());
+  GstMessage* eos = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_EOS);
+  EXPECT_NE(eos, nullptr) << "the pipeline did not reach EOS";
+  if (eos)
+    gst_message_unref(eos);
+  gst_object_unref(bus);
+}
+
+/* Ten clients connect and drop at once: readiness never claims ready while
+ * the one session lives, and returns to ready when it ends. */
+TEST_F(Lifecycle, BurstOfClients) {
+  auto s = playing();
+  WsClient owner;
+  connect_gst(owner, *s);
+  std::string sid = start_session(owner, producer_id(owner));
+  ASSERT_FALSE(sid.empty());
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 10; i++) {
+    crowd.push_back(std::make_unique<WsClient>());
+    connect_gst(*crowd.back(), *s);
+    crowd.back()->send_text(R"({"type":"startSession","peerId":")" + producer_id(*crowd.back()) + "\"}");
+  }
+  for (auto& c : crowd) {
+    auto m = c->next_matching([](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; });
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->type(), "error") << m->text;  // busy
+  }
+  for (auto& c : crowd)
+    c->abort();
+  spin_for(500);
+  unsigned status = 0;
+  EXPECT_EQ(ready_state(*s, &status), "busy");
+  EXPECT_EQ(status, 500u);
+  owner.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  EXPECT_TRUE(wait_state(*s, "ready", 5000));
+  /* And ten who drop without asking for anything change nothing. */
+  crowd.clear();
+  for (int i = 0; i < 10; i++) {
+    crowd.push_back(std::make_unique<WsClient>());
+    connect_gst(*crowd.back(), *s);
+  }
+  for (auto& c : crowd)
+    c->abort();
+  spin_for(300);
+  EXPECT_EQ(ready_state(*s), "ready");
+}
+
+/* ---- the launcher ---- */
+
+struct Child {
+  GPid pid = 0;
+  FILE* out = nullptr;
+  unsigned control = 0, streaming = 0;
+  ~Child() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    if (out)
+      fclose(out);
+  }
+  /* Exit status, or -1 after timeout_ms. */
+  int wait_exit(unsigned timeout_ms) {
+    gint64 end = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (g_get_monotonic_time() > end)
+        return -1;
+      g_usleep(20000);
+    }
+    pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+/* extra: options, and optionally a description last (else kSource). */
+static void start_launcher(Child& c, std::vector<std::string> extra = {}) {
+  std::vector<char*> argv = {(char*)NVCF_STREAMER_PATH};
+  std::string desc = std::string(kSource) + " ! nvcfwebrtcsink " + kProps;
+  if (!extra.empty() && extra.back().rfind("--", 0) != 0) {
+    desc = extra.back();
+    extra.pop_back();
+  }
+  for (auto& e : extra)
+    argv.push_back(e.data());
+  argv.push_back(desc.data());
+  argv.push_back(nullptr);
+  gchar** envp = g_get_environ();
+  envp = g_environ_setenv(envp, "CONTROL_SERVER_PORT", "0", TRUE);
+  envp = g_environ_setenv(envp, "STREAMING_SERVER_PORT", "0", TRUE);
+  envp = g_environ_unsetenv(envp, "NVCF_SESSION_POLICY");
+  gint fd;
+  GError* error = nullptr;
+  ASSERT_TRUE(g_spawn_async_with_pipes(nullptr, argv.data(), envp, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
+                                       nullptr, &c.pid, nullptr, &fd, nullptr, &error))
+      << error->message;
+  g_strfreev(envp);
+  c.out = fdopen(fd, "r");
+  char line[512];
+  while (fgets(line, sizeof line, c.out))
+    if (sscanf(line, "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming) == 2)
+      break;
+  ASSERT_NE(c.streaming, 0u);
+}
+
+/* The launcher's default is the exit policy: after the only session it
+ * exits 0, so the container ends. */
+TEST_F(Lifecycle, LauncherExitsAfterTheSession) {
+  Child c;
+  start_launcher(c);
+  spin_for(1000);  // media flowing
+  WsClient a;
+  ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
+  ASSERT_TRUE(a.next_message());
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  EXPECT_EQ(c.wait_exit(10000), 0);
+}
+
+/* SIGTERM mid-session: the viewer hears endSession (or a close with a
+ * reason), the launcher stops within 5 s and exits 0. */
+TEST_F(Lifecycle, SigtermDuringSession) {
+  Child c;
+  start_launcher(c, {"--session-policy=reuse"});
+  spin_for(1000);
+  WsClient a;
+  ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
+  ASSERT_TRUE(a.next_message());
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  gint64 t0 = g_get_monotonic_time();
+  kill(c.pid, SIGTERM);
+  auto told = a.next_matching([](const Msg& m) { return m.type() == "endSession"; }, 5000);
+  gushort code = 0;
+  std::string reason;
+  if (!told)
+    a.wait_closed(5000, &code, &reason);
+  EXPECT_TRUE(told || !reason.empty()) << "the viewer was not told";
+  int rc = c.wait_exit(5000);
+  EXPECT_EQ(rc, 0);
+  EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
+}
+
+/* A valve that drops everything keeps EOS from ever arriving, so the
+ * first signal would wait --stop-timeout (30 s); the second must not. */
+TEST_F(Lifecycle, SecondSignalForcesExit) {
+  Child c;
+  start_launcher(c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});
+  kill(c.pid, SIGTERM);
+  g_usleep(300000);
+  EXPECT_EQ(c.wait_exit(500), -1) << "the first signal should be waiting for EOS";
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(c.wait_exit(3000), 130);
+}

@@ -1,0 +1,1072 @@
+/* The WebSocket signaller of nvcfwebrtcsink, driven over real sockets on
+ * 127.0.0.1 by libsoup 3's WebSocket client: handshake and subprotocol echo,
+ * both signalling dialects, transport limits (binary, size, flood), and
+ * sessions started, ended and dropped through signalling, checked against
+ * readiness and the element's bus messages. */
+#include <agent.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <gtest/gtest.h>
+#include <json-glib/json-glib.h>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nvcftest.h"
+#include "nvcfws.h"
+
+using namespace nvcftest;
+using nvcftest::http;
+using nvcftest::Streamer;
+
+namespace {
+
+/* A live source with small caps so that sessions can start quickly. */
+const char* kSource = "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1";
+/* ICE restricted to loopback; x264enc is what the test machines have. */
+const char* kProps = "ice-addresses=127.0.0.1 video-encoder=x264enc";
+const char* kEndpoint = "/sign_in";
+
+/* A receiving webrtcbin on loopback: the viewer side of a session, so
+ * sessions are negotiated and connected for real (ICE + DTLS). */
+class Answerer {
+ public:
+  Answerer() {
+    pipeline_ = gst_pipeline_new(nullptr);
+    webrtc_ = gst_element_factory_make("webrtcbin", nullptr);
+    gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
+    gst_bin_add(GST_BIN(pipeline_), webrtc_);
+    g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(on_candidate), this);
+    g_signal_connect(webrtc_, "pad-added", G_CALLBACK(on_pad_added), pipeline_);
+    /* Gather on loopback only, like the streamer under test. */
+    GstObject* ice = nullptr;
+    g_object_get(webrtc_, "ice-agent", &ice, NULL);
+    if (ice) {
+      NiceAgent* agent = nullptr;
+      g_object_get(ice, "agent", &agent, NULL);
+      if (agent) {
+        g_object_set(agent, "upnp", FALSE, NULL);
+        NiceAddress a;
+        nice_address_init(&a);
+        nice_address_set_from_string(&a, "127.0.0.1");
+        nice_agent_add_local_address(agent, &a);
+        g_object_unref(agent);
+      }
+      gst_object_unref(ice);
+    }
+    gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  }
+  ~Answerer() {
+    g_signal_handlers_disconnect_by_data(webrtc_, this);
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    gst_object_unref(pipeline_);
+  }
+
+  /* Local candidates gathered since the last call. */
+  std::vector<std::pair<unsigned, std::string>> take_candidates() {
+    std::lock_guard<std::mutex> l(lock_);
+    return std::exchange(candidates_, {});
+  }
+  void add_candidate(unsigned mline, const std::string& candidate) {
+    if (!candidate.empty())
+      g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, candidate.c_str());
+  }
+  bool connected() const {
+    GstWebRTCPeerConnectionState state;
+    g_object_get(webrtc_, "connection-state", &state, NULL);
+    return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+  }
+  Answerer(const Answerer&) = delete;
+  Answerer& operator=(const Answerer&) = delete;
+
+  /* The answer's SDP text for offer_sdp, or "" with *error set. */
+  std::string answer(const std::string& offer_sdp, std::string* error) {
+    GstSDPMessage* sdp = nullptr;
+    if (gst_sdp_message_new_from_text(offer_sdp.c_str(), &sdp) != GST_SDP_OK) {
+      *error = "offer is not SDP";
+      return "";
+    }
+    GstWebRTCSessionDescription* offer =
+        gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+    GstPromise* p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "set-remote-description", offer, p);
+    gst_webrtc_session_description_free(offer);
+    if (!wait(p, error, "set-remote-description"))
+      return "";
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "create-answer", nullptr, p);
+    GstWebRTCSessionDescription* answer = nullptr;
+    if (gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply(p))
+      gst_structure_get(gst_promise_get_reply(p), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                        &answer, NULL);
+    gst_promise_unref(p);
+    if (!answer) {
+      *error = "create-answer failed";
+      return "";
+    }
+    p = gst_promise_new();
+    g_signal_emit_by_name(webrtc_, "set-local-description", answer, p);
+    bool ok = wait(p, error, "set-local-description");
+    gchar* text = gst_sdp_message_as_text(answer->sdp);
+    std::string out = ok ? text : "";
+    g_free(text);
+    gst_webrtc_session_description_free(answer);
+    return out;
+  }
+
+ private:
+  static bool wait(GstPromise* p, std::string* error, const char* what) {
+    bool ok = gst_promise_wait(p) == GST_PROMISE_RESULT_REPLIED;
+    const GstStructure* reply = gst_promise_get_reply(p);
+    if (reply && gst_structure_has_field(reply, "error"))
+      ok = false;
+    gst_promise_unref(p);
+    if (!ok)
+      *error = std::string(what) + " failed";
+    return ok;
+  }
+
+  static void on_candidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
+    auto* self = static_cast<Answerer*>(data);
+    std::lock_guard<std::mutex> l(self->lock_);
+    self->candidates_.emplace_back(mline, candidate ? candidate : "");
+  }
+  /* Received media goes nowhere, but must not be "not linked". */
+  static void on_pad_added(GstElement*, GstPad* pad, gpointer pipeline) {
+    if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+      return;
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "async", FALSE, "sync", FALSE, NULL);
+    gst_bin_add(GST_BIN(pipeline), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sinkpad);
+    gst_object_unref(sinkpad);
+  }
+
+  GstElement* pipeline_ = nullptr;
+  GstElement* webrtc_ = nullptr;
+  std::mutex lock_;
+  std::vector<std::pair<unsigned, std::string>> candidates_;
+};
+
+/* JSON string literal for text. */
+std::string quote(const std::string& text) {
+  JsonNode* n = json_node_init_string(json_node_alloc(), text.c_str());
+  gchar* s = json_to_string(n, FALSE);
+  std::string out = s;
+  g_free(s);
+  json_node_unref(n);
+  return out;
+}
+
+/* ------------------------------------------------------------- fixtures */
+
+std::string readiness_body(const Streamer& s, unsigned* status) {
+  auto r = http(s.control_port(), "GET", "/v1/streaming/ready");
+  *status = r.status;
+  return r.body;
+}
+
+/* Polls GET /v1/streaming/ready until it answers `status`, servicing the
+ * WebSocket clients meanwhile. */
+bool wait_readiness(const Streamer& s, unsigned status, unsigned timeout_ms) {
+  return spin_until(
+      [&] {
+        unsigned st = 0;
+        readiness_body(s, &st);
+        return st == status;
+      },
+      timeout_ms);
+}
+
+guint session_count(const Streamer& s) {
+  GstStructure* st = nullptr;
+  g_object_get(s.sink(), "stats", &st, NULL);
+  guint n = G_MAXUINT;
+  if (st) {
+    gst_structure_get_uint(st, "sessions", &n);
+    gst_structure_free(st);
+  }
+  return n;
+}
+
+std::string field(const GstStructure* st, const char* name) {
+  const char* v = st ? gst_structure_get_string(st, name) : nullptr;
+  return v ? v : "";
+}
+
+/* "session-started" signal arguments, emitted on the element's loop thread. */
+struct StartedSignals {
+  std::mutex lock;
+  std::vector<std::pair<std::string, std::string>> calls;  // (session id, peer meta)
+  static void on_started(GstElement*, const gchar* id, const gchar* meta, gpointer data) {
+    auto* self = static_cast<StartedSignals*>(data);
+    std::lock_guard<std::mutex> l(self->lock);
+    self->calls.emplace_back(id ? id : "", meta ? meta : "");
+  }
+};
+
+class Signaller : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { nvcftest::init(); }
+
+  /* A PLAYING streamer whose video stream is encoded (sessions need that). */
+  std::unique_ptr<Streamer> playing(const std::string& extra = "") {
+    auto s = std::make_unique<Streamer>(std::string(kProps) + " " + extra, kSource);
+    EXPECT_TRUE(s->set_state(GST_STATE_PLAYING));
+    EXPECT_NE(s->streaming_port(), 0u);
+    /* The encoder joins the bin once the first caps reached the sink. */
+    bool flowing = spin_until(
+        [&] {
+          GstElement* enc = gst_bin_get_by_name(GST_BIN(s->sink()), "video_0-encoder");
+          if (enc)
+            gst_object_unref(enc);
+          return enc != nullptr;
+        },
+        5000);
+    EXPECT_TRUE(flowing) << "no encoder in the sink after 5 s";
+    return s;
+  }
+
+  /* Ends a live session from its client and waits until the streamer is
+   * ready again. Tests end their sessions this way before they return: the
+   * clients' sockets close before the Streamer stops, and a session ended
+   * by a vanishing client while the pipeline stops hits the race shown by
+   * ViewerLeavingDuringShutdown. */
+  static void end_session(WsClient& c, const Streamer& s, const std::string& sid) {
+    c.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+    EXPECT_TRUE(wait_readiness(s, 200, 5000)) << "session " << sid << " did not end";
+  }
+
+  /* Connects a GStreamer-dialect client and reads its welcome. */
+  static std::string connect_gst(WsClient& c, const Streamer& s,
+                                 const std::vector<std::string>& protocols = {}) {
+    EXPECT_TRUE(c.connect(s.streaming_port(), kEndpoint, protocols)) << c.error();
+    auto w = c.next_message();
+    EXPECT_TRUE(w.has_value()) << "no welcome";
+    if (!w)
+      return "";
+    EXPECT_EQ(w->type(), "welcome") << w->text;
+    EXPECT_FALSE((*w)["peerId"].str().empty()) << w->text;
+    return (*w)["peerId"].str();
+  }
+
+  static std::string producer_id(WsClient& c) {
+    c.send_text(R"({"type":"list"})");
+    auto l = c.next_message();
+    EXPECT_TRUE(l && l->type() == "list") << (l ? l->text : "no reply");
+    return l ? (*l)["producers"][0u]["id"].str() : "";
+  }
+
+  /* startSession for the producer; the sessionStarted reply's sessionId. */
+  static std::string start_session(WsClient& c, const std::string& producer) {
+    c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+    auto m = c.next_message(5000);
+    EXPECT_TRUE(m.has_value()) << "no reply to startSession";
+    if (!m)
+      return "";
+    EXPECT_EQ(m->type(), "sessionStarted") << m->text;
+    EXPECT_EQ((*m)["peerId"].str(), producer) << m->text;
+    EXPECT_FALSE((*m)["sessionId"].str().empty()) << m->text;
+    return (*m)["sessionId"].str();
+  }
+
+  /* The viewer side of a started session: waits for the offer, answers it
+   * with `peer`, trades ICE candidates until `peer` is connected (DTLS
+   * done). Works in both dialects through the three hooks. Returns the
+   * offer's SDP. */
+  struct Dialect {
+    std::function<std::optional<std::string>(const Msg&)> offer;  // SDP of an offer frame
+    std::function<std::optional<std::pair<unsigned, std::string>>(const Msg&)> ice;
+    std::function<std::string(const std::string& answer)> answer_frame;
+    std::function<std::string(unsigned, const std::string&)> ice_frame;
+  };
+  static Dialect gst_dialect(const std::string& sid) {
+    Dialect d;
+    d.offer = [sid](const Msg& m) -> std::optional<std::string> {
+      if (m.type() != "peer" || m["sessionId"].str() != sid || !m["sdp"].exists())
+        return std::nullopt;
+      return m["sdp"]["sdp"].str();
+    };
+    d.ice = [sid](const Msg& m) -> std::optional<std::pair<unsigned, std::string>> {
+      if (m.type() != "peer" || m["sessionId"].str() != sid || !m["ice"].exists())
+        return std::nullopt;
+      return std::make_pair(unsigned(m["ice"]["sdpMLineIndex"].num()),
+                            m["ice"]["candidate"].str());
+    };
+    d.answer_frame = [sid](const std::string& answer) {
+      return R"({"type":"peer","sessionId":")" + sid +
+             R"(","sdp":{"type":"answer","sdp":)" + quote(answer) + "}}";
+    };
+    d.ice_frame = [sid](unsigned mline, const std::string& cand) {
+      return R"({"type":"peer","sessionId":")" + sid + R"(","ice":{"candidate":)" +
+             quote(cand) + R"(,"sdpMLineIndex":)" + std::to_string(mline) + "}}";
+    };
+    return d;
+  }
+
+  static std::string connect_peer(WsClient& c, Answerer& peer, const Dialect& d,
+                                  std::vector<Msg>* others = nullptr) {
+    std::vector<std::pair<unsigned, std::string>> early;  // ICE racing the offer
+    std::optional<std::string> offer;
+    auto m = c.next_matching(
+        [&](const Msg& m) {
+          if ((offer = d.offer(m)))
+            return true;
+          if (auto ice = d.ice(m))
+            early.push_back(*ice);
+          else if (others)
+            others->push_back(m);
+          return false;
+        },
+        8000);
+    EXPECT_TRUE(offer) << "no offer";
+    if (!offer)
+      return "";
+    std::string error;
+    std::string answer = peer.answer(*offer, &error);
+    EXPECT_FALSE(answer.empty()) << error;
+    if (answer.empty())
+      return *offer;
+    c.send_text(d.answer_frame(answer));
+    for (auto& [mline, cand] : early)
+      peer.add_candidate(mline, cand);
+    bool connected = spin_until(
+        [&] {
+          while (auto m = c.next_message(0)) {
+            if (auto ice = d.ice(*m))
+              peer.add_candidate(ice->first, ice->second);
+            else if (others)
+              others->push_back(*m);
+          }
+          for (auto& [mline, cand] : peer.take_candidates())
+            c.send_text(d.ice_frame(mline, cand));
+          return peer.connected();
+        },
+        8000);
+    EXPECT_TRUE(connected) << "the viewer never connected";
+    return *offer;
+  }
+  static std::string connect_peer(WsClient& c, const std::string& sid, Answerer& peer,
+                                  std::vector<Msg>* others = nullptr) {
+    return connect_peer(c, peer, gst_dialect(sid), others);
+  }
+};
+
+}  // namespace
+
+/* ------------------------------------------------------------ handshake */
+
+/* Browsers carry NVCF's auth and routing tokens as subprotocols and fail the
+ * handshake unless one is echoed: the first must be selected. */
+TEST_F(Signaller, EchoesFirstOfferedSubprotocol) {
+  auto s = playing();
+  WsClient c;
+  ASSERT_TRUE(c.connect(s->streaming_port(), kEndpoint,
+                        {"authorization.Bearer-abc", "function-id.1234", "x-nv-sessionid.s1"}))
+      << c.error();
+  EXPECT_EQ(c.status(), 101u);
+  EXPECT_EQ(c.protocol(), "authorization.Bearer-abc");
+  auto w = c.next_message();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->type(), "welcome");
+
+  /* Another order: still the first one offered. */
+  WsClient d;
+  ASSERT_TRUE(d.connect(s->streaming_port(), kEndpoint, {"function-id.9", "authorization.x"}))
+      << d.error();
+  EXPECT_EQ(d.protocol(), "function-id.9");
+}
+
+TEST_F(Signaller, HandshakeWithoutSubprotocol) {
+  auto s = playing();
+  WsClient c;
+  ASSERT_TRUE(c.connect(s->streaming_port(), kEndpoint)) << c.error();
+  EXPECT_EQ(c.status(), 101u);
+  EXPECT_EQ(c.protocol(), "");
+  auto w = c.next_message();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->type(), "welcome");
+}
+
+/* The endpoint is WebSocket only; everything else on the port is 404. */
+TEST_F(Signaller, PlainHttpIsRefused) {
+  auto s = playing();
+  unsigned port = s->streaming_port();
+  auto plain = http(port, "GET", kEndpoint);
+  EXPECT_EQ(plain.status, 400u);
+  EXPECT_NE(plain.body.find("WebSocket"), std::string::npos) << plain.body;
+  EXPECT_EQ(http(port, "GET", "/other").status, 404u);
+  EXPECT_EQ(http(port, "GET", "/").status, 404u);
+
+  /* A WebSocket upgrade on another path is refused with 404 as well. */
+  WsClient c;
+  EXPECT_FALSE(c.connect(port, "/other"));
+  EXPECT_EQ(c.status(), 404u);
+
+  /* The server keeps serving. */
+  WsClient d;
+  ASSERT_TRUE(d.connect(port, kEndpoint)) << d.error();
+  auto w = d.next_message();
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->type(), "welcome");
+}
+
+/* ------------------------------------------------- GStreamer protocol */
+
+/* What gstwebrtc-api needs before it can start a session
+ * (docs/signalling.md, points 1-3 and 8). */
+TEST_F(Signaller, WelcomePeerStatusListAndUnknownTypes) {
+  auto s = playing();
+  WsClient c;
+  /* welcome is the very first frame. */
+  std::string me = connect_gst(c, *s);
+  ASSERT_FALSE(me.empty());
+
+  c.send_text(R"({"type":"setPeerStatus","roles":["listener"],"meta":{"name":"viewer"}})");
+  auto st = c.next_message();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->type(), "peerStatusChanged") << st->text;
+  EXPECT_EQ((*st)["peerId"].str(), me);
+  ASSERT_TRUE((*st)["roles"].is_array()) << st->text;
+  EXPECT_EQ((*st)["roles"].size(), 1u);
+  EXPECT_EQ((*st)["roles"][0u].str(), "listener");
+  EXPECT_EQ((*st)["meta"]["name"].str(), "viewer") << st->text;
+
+  c.send_text(R"({"type":"list"})");
+  auto l = c.next_message();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->type(), "list") << l->text;
+  ASSERT_TRUE((*l)["producers"].is_array()) << l->text;
+  ASSERT_EQ((*l)["producers"].size(), 1u) << l->text;
+  std::string producer = (*l)["producers"][0u]["id"].str();
+  EXPECT_FALSE(producer.empty());
+  EXPECT_NE(producer, me);  // the streamer is not the client
+  J meta = (*l)["producers"][0u]["meta"];
+  EXPECT_TRUE(meta.is_null() || meta.is_object()) << l->text;
+
+  /* Sent by gstwebrtc-api on every connect: must be answered, never closed. */
+  c.send_text(R"({"type":"listConsumers"})");
+  auto lc = c.next_message();
+  ASSERT_TRUE(lc);
+  EXPECT_EQ(lc->type(), "listConsumers") << lc->text;
+  ASSERT_TRUE((*lc)["consumers"].is_array()) << lc->text;
+  EXPECT_EQ((*lc)["consumers"].size(), 0u);
+
+  c.send_text(R"({"type":"frobnicate","x":1})");
+  auto e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_NE((*e)["details"].str().find("frobnicate"), std::string::npos) << e->text;
+  EXPECT_TRUE(c.is_open());
+
+  /* Still served after the error; the producer id is stable. */
+  EXPECT_EQ(producer_id(c), producer);
+  EXPECT_TRUE(c.is_open());
+
+  /* Every client gets its own peer id, and the same producer. */
+  WsClient d;
+  std::string other = connect_gst(d, *s);
+  EXPECT_NE(other, me);
+  EXPECT_EQ(producer_id(d), producer);
+}
+
+/* Malformed frames get an error and change nothing; nobody is disconnected. */
+TEST_F(Signaller, MalformedMessagesGetErrors) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+
+  struct Case {
+    const char* text;
+    const char* expect;  // in details
+  } cases[] = {
+      {"{nope", "invalid JSON"},
+      {"[1,2,3]", "not a JSON object"},
+      {"\"just a string\"", "not a JSON object"},
+      {R"({"peerId":"x"})", "type"},
+      {R"({"type":42})", "type"},
+  };
+  for (const auto& k : cases) {
+    c.send_text(k.text);
+    auto e = c.next_message();
+    ASSERT_TRUE(e) << "no reply to " << k.text;
+    EXPECT_EQ(e->type(), "error") << k.text << " -> " << e->text;
+    EXPECT_NE((*e)["details"].str().find(k.expect), std::string::npos)
+        << k.text << " -> " << e->text;
+  }
+  EXPECT_TRUE(c.is_open());
+  EXPECT_FALSE(producer_id(c).empty());
+
+  WsClient d;
+  EXPECT_FALSE(connect_gst(d, *s).empty());
+  EXPECT_FALSE(producer_id(d).empty());
+}
+
+/* --------------------------------------------------- transport limits */
+
+/* Binary frames are not part of either dialect: close 1003 with a reason. */
+TEST_F(Signaller, BinaryFrameClosesWith1003) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  c.send_binary(std::string("\x00\x01\x02", 3));
+  gushort code = 0;
+  std::string reason;
+  ASSERT_TRUE(c.wait_closed(5000, &code, &reason));
+  EXPECT_EQ(code, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA);
+  EXPECT_FALSE(reason.empty());
+  EXPECT_NE(reason.find("binary"), std::string::npos) << reason;
+
+  WsClient d;
+  EXPECT_FALSE(connect_gst(d, *s).empty());
+}
+
+/* Frames over 1 MiB are refused with 1009 (message too big). */
+TEST_F(Signaller, OversizedMessageClosesWith1009) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  std::string big = R"({"type":"list","pad":")" + std::string(1024 * 1024, 'a') + "\"}";
+  c.send_text(big);
+  gushort code = 0;
+  std::string reason;
+  ASSERT_TRUE(c.wait_closed(8000, &code, &reason));
+  /* At most an error explaining it, never an answer to the frame. */
+  for (const Msg& m : c.drain(0))
+    EXPECT_EQ(m.type(), "error") << m.text.substr(0, 200);
+  WsClient d;
+  EXPECT_FALSE(connect_gst(d, *s).empty());
+  EXPECT_EQ(s->ready_state(), "ready");
+  EXPECT_EQ(code, SOUP_WEBSOCKET_CLOSE_TOO_BIG) << reason;
+}
+
+/* 1 MiB exactly is within the limit and answered. */
+TEST_F(Signaller, MessageAtTheLimitIsServed) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  std::string head = R"({"type":"list","pad":")";
+  std::string tail = "\"}";
+  std::string text = head + std::string(1024 * 1024 - head.size() - tail.size(), 'a') + tail;
+  ASSERT_EQ(text.size(), 1024u * 1024u);
+  c.send_text(text);
+  auto l = c.next_message(8000);
+  ASSERT_TRUE(l) << "closed: " << c.closed();
+  EXPECT_EQ(l->type(), "list") << l->text.substr(0, 200);
+  EXPECT_TRUE(c.is_open());
+}
+
+/* More than 200 messages in a second: 1008 "too many messages". */
+TEST_F(Signaller, FloodClosesWith1008) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  for (int i = 0; i < 1000 && c.is_open(); i++)
+    c.send_text(R"({"type":"listConsumers"})");
+  gushort code = 0;
+  std::string reason;
+  ASSERT_TRUE(c.wait_closed(8000, &code, &reason));
+  EXPECT_EQ(code, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  EXPECT_EQ(reason, "too many messages");
+  /* Exactly the first 200 were answered. */
+  std::vector<Msg> answered = c.drain(0);
+  EXPECT_EQ(answered.size(), 200u);
+
+  WsClient d;
+  EXPECT_FALSE(connect_gst(d, *s).empty());
+  EXPECT_FALSE(producer_id(d).empty());
+}
+
+/* A steady client under the limit is never cut off. */
+TEST_F(Signaller, ModerateRateIsServed) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  for (int i = 0; i < 150; i++)
+    c.send_text(R"({"type":"listConsumers"})");
+  for (int i = 0; i < 150; i++) {
+    auto m = c.next_message();
+    ASSERT_TRUE(m) << "reply " << i << " missing, closed=" << c.closed();
+    ASSERT_EQ(m->type(), "listConsumers");
+  }
+  EXPECT_TRUE(c.is_open());
+}
+
+/* ------------------------------------------------------------- sessions */
+
+TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
+  auto s = playing("max-sessions=1");
+  StartedSignals started;
+  g_signal_connect(s->sink(), "session-started", G_CALLBACK(StartedSignals::on_started),
+                   &started);
+
+  WsClient a;
+  /* The request id rides in a subprotocol token that is not the first. */
+  std::string me = connect_gst(a, *s, {"authorization.Bearer-abc", "nvcf-reqid.req-42"});
+  EXPECT_EQ(a.protocol(), "authorization.Bearer-abc");
+  a.send_text(R"({"type":"setPeerStatus","roles":["listener"],"meta":{"name":"viewer-a"}})");
+  auto st = a.next_message();
+  ASSERT_TRUE(st && st->type() == "peerStatusChanged");
+  std::string producer = producer_id(a);
+  ASSERT_FALSE(producer.empty());
+
+  /* sessionStarted comes before any peer message of the session. */
+  std::string sid = start_session(a, producer);
+  ASSERT_FALSE(sid.empty());
+
+  /* Offer and loopback candidates follow, all for this session; a real
+   * viewer answers and connects. */
+  std::string offer_type;
+  std::vector<std::string> candidates;
+  Dialect d = gst_dialect(sid);
+  auto plain_offer = d.offer;
+  d.offer = [&](const Msg& m) {
+    auto sdp = plain_offer(m);
+    if (sdp)
+      offer_type = m["sdp"]["type"].str();
+    return sdp;
+  };
+  auto plain_ice = d.ice;
+  d.ice = [&](const Msg& m) {
+    auto ice = plain_ice(m);
+    if (ice) {
+      EXPECT_TRUE(m["ice"]["sdpMLineIndex"].is_int()) << m.text;
+      candidates.push_back(ice->second);
+    }
+    return ice;
+  };
+  Answerer peer;
+  std::vector<Msg> others;
+  std::string offer = connect_peer(a, peer, d, &others);
+  for (const Msg& m : others)
+    ADD_FAILURE() << "not a peer message of the session: " << m.text;
+  EXPECT_EQ(offer_type, "offer");
+  EXPECT_EQ(offer.rfind("v=0", 0), 0u);
+  EXPECT_NE(offer.find("m=video"), std::string::npos);
+  EXPECT_NE(offer.find("H264"), std::string::npos);
+  ASSERT_FALSE(candidates.empty()) << "no ICE candidate";
+  for (const auto& cand : candidates) {
+    if (cand.empty())
+      continue;  // end of candidates
+    EXPECT_EQ(cand.rfind("candidate:", 0), 0u) << cand;
+    EXPECT_NE(cand.find(" 127.0.0.1 "), std::string::npos) << "ice-addresses ignored: " << cand;
+  }
+  /* A client candidate with the extra fields gstwebrtc-api sends. */
+  a.send_text(R"({"type":"peer","sessionId":")" + sid +
+              R"(","ice":{"candidate":"candidate:1 1 UDP 2122252543 127.0.0.1 9 typ host",)"
+              R"("sdpMLineIndex":0,"sdpMid":"video0","usernameFragment":"abcd"}})");
+
+  /* Full: readiness 500 busy. */
+  unsigned status = 0;
+  std::string body = readiness_body(*s, &status);
+  EXPECT_EQ(status, 500u);
+  EXPECT_NE(body.find("\"state\":\"busy\""), std::string::npos) << body;
+  EXPECT_EQ(s->ready_state(), "busy");
+  EXPECT_EQ(session_count(*s), 1u);
+
+  GstStructure* msg = nullptr;
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-started", 3000, &msg));
+  EXPECT_EQ(field(msg, "session-id"), sid);
+  EXPECT_EQ(field(msg, "peer-id"), me);
+  EXPECT_EQ(field(msg, "request-id"), "req-42");
+  gst_structure_free(msg);
+  {
+    std::lock_guard<std::mutex> l(started.lock);
+    ASSERT_EQ(started.calls.size(), 1u);
+    EXPECT_EQ(started.calls[0].first, sid);
+    EXPECT_NE(started.calls[0].second.find("viewer-a"), std::string::npos)
+        << started.calls[0].second;
+  }
+
+  /* A second viewer is refused while the first watches. */
+  WsClient b;
+  connect_gst(b, *s);
+  b.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+  auto refused = b.next_message();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->type(), "error") << refused->text;
+  EXPECT_NE((*refused)["details"].str().find("busy"), std::string::npos) << refused->text;
+  EXPECT_TRUE(b.is_open());
+  EXPECT_EQ(session_count(*s), 1u);
+
+  /* The answer and candidate were accepted: no error came back. */
+  for (const Msg& m : a.drain(200))
+    EXPECT_EQ(m.type(), "peer") << "unexpected: " << m.text;
+
+  /* The first viewer ends its session: ready again, ended posted. */
+  a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+  EXPECT_EQ(s->ready_state(), "ready");
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000, &msg));
+  EXPECT_EQ(field(msg, "session-id"), sid);
+  EXPECT_EQ(field(msg, "peer-id"), me);
+  gst_structure_free(msg);
+  EXPECT_EQ(session_count(*s), 0u);
+  /* The client ended it: no endSession or error is sent back. */
+  for (const Msg& m : a.drain(300))
+    EXPECT_EQ(m.type(), "peer") << "unexpected after endSession: " << m.text;
+  EXPECT_TRUE(a.is_open());
+
+  /* The refused viewer may now start (its pending start was cleared). */
+  std::string sid2 = start_session(b, producer);
+  EXPECT_NE(sid2, sid);
+  ASSERT_FALSE(sid2.empty());
+  Answerer peer2;
+  connect_peer(b, sid2, peer2);
+  EXPECT_EQ(s->ready_state(), "busy");
+  end_session(b, *s, sid2);
+}
+
+/* A client that vanishes without endSession frees its session. */
+TEST_F(Signaller, AbruptDisconnectEndsSession) {
+  auto s = playing("max-sessions=1");
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  Answerer peer;
+  connect_peer(a, sid, peer);
+  EXPECT_EQ(s->ready_state(), "busy");
+
+  a.abort();
+  GstStructure* msg = nullptr;
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000, &msg));
+  EXPECT_EQ(field(msg, "session-id"), sid);
+  gst_structure_free(msg);
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+  EXPECT_EQ(s->ready_state(), "ready");
+  EXPECT_EQ(session_count(*s), 0u);
+
+  /* The next viewer gets in. */
+  WsClient b;
+  connect_gst(b, *s);
+  std::string sid2 = start_session(b, producer_id(b));
+  ASSERT_FALSE(sid2.empty());
+  Answerer peer2;
+  connect_peer(b, sid2, peer2);
+  end_session(b, *s, sid2);
+}
+
+/* Closing the socket cleanly without endSession ends the session too. */
+TEST_F(Signaller, CloseWithoutEndSessionEndsSession) {
+  auto s = playing();
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  Answerer peer;
+  connect_peer(a, sid, peer);
+  EXPECT_EQ(s->ready_state(), "busy");
+  a.close(SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  EXPECT_TRUE(a.wait_closed(5000));
+  GstStructure* msg = nullptr;
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000, &msg));
+  EXPECT_EQ(field(msg, "session-id"), sid);
+  gst_structure_free(msg);
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+}
+
+/* A viewer that leaves before answering the offer (tab closed while
+ * connecting) must not wedge the streamer: the branch's thread then sits
+ * blocked inside the unnegotiated webrtcbin (deadlocked stop() before
+ * 0fb38b5). */
+TEST_F(Signaller, UnansweredSessionCanBeEnded) {
+  auto s = playing();
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 8000));
+  spin_for(300);  // media reaches webrtcbin's blocked sink pad
+  a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000));
+
+  /* Same through a dropped connection. */
+  WsClient b;
+  connect_gst(b, *s);
+  std::string sid2 = start_session(b, producer_id(b));
+  ASSERT_FALSE(sid2.empty());
+  ASSERT_TRUE(b.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 8000));
+  spin_for(300);
+  b.abort();
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+}
+
+/* Requests that name nothing real are refused and start nothing. */
+TEST_F(Signaller, WrongPeerIdAndUnknownSession) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  std::string producer = producer_id(c);
+
+  c.send_text(R"({"type":"startSession","peerId":"not-the-producer"})");
+  auto e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_NE((*e)["details"].str().find("not-the-producer"), std::string::npos) << e->text;
+
+  c.send_text(R"({"type":"startSession"})");
+  e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+
+  c.send_text(R"({"type":"peer","sessionId":"nope","sdp":{"type":"answer","sdp":"v=0\r\n"}})");
+  e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_NE((*e)["details"].str().find("unknown session"), std::string::npos) << e->text;
+
+  c.send_text(
+      R"({"type":"peer","sessionId":"nope","ice":{"candidate":"candidate:1 1 UDP 1 127.0.0.1 9 typ host","sdpMLineIndex":0}})");
+  e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_NE((*e)["details"].str().find("unknown session"), std::string::npos) << e->text;
+
+  c.send_text(R"({"type":"endSession","sessionId":"nope"})");
+  e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+
+  /* Nothing started. */
+  for (const Msg& m : c.drain(300))
+    ADD_FAILURE() << "unexpected: " << m.text;
+  EXPECT_EQ(s->ready_state(), "ready");
+  EXPECT_EQ(session_count(*s), 0u);
+  EXPECT_FALSE(s->wait_element_message("nvcf-session-started", 200));
+  EXPECT_TRUE(c.is_open());
+
+  /* The right id still works on the same socket. */
+  std::string sid = start_session(c, producer);
+  ASSERT_FALSE(sid.empty());
+  Answerer peer;
+  connect_peer(c, sid, peer);
+  end_session(c, *s, sid);
+}
+
+/* A client offer in startSession, or as a peer sdp, is refused: we offer. */
+TEST_F(Signaller, ClientOffersAreRefused) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  std::string producer = producer_id(c);
+  c.send_text(R"({"type":"startSession","peerId":")" + producer + R"(","offer":"v=0"})");
+  auto e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_EQ(session_count(*s), 0u);
+
+  std::string sid = start_session(c, producer);
+  ASSERT_FALSE(sid.empty());
+  c.send_text(R"({"type":"peer","sessionId":")" + sid +
+              R"(","sdp":{"type":"offer","sdp":"v=0\r\n"}})");
+  auto refused = c.next_matching([](const Msg& m) { return m.type() != "peer"; });
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->type(), "error") << refused->text;
+  EXPECT_NE((*refused)["details"].str().find("offer"), std::string::npos) << refused->text;
+  EXPECT_EQ(session_count(*s), 1u);  // the session itself lives on
+  Answerer peer;
+  connect_peer(c, sid, peer);
+  end_session(c, *s, sid);
+}
+
+/* Before PLAYING the streamer is not ready and says so. */
+TEST_F(Signaller, StartSessionWhenNotReadyIsRefused) {
+  Streamer s(kProps, kSource);
+  ASSERT_TRUE(s.set_state(GST_STATE_PAUSED));
+  ASSERT_EQ(s.ready_state(), "starting");
+  WsClient c;
+  connect_gst(c, s);
+  std::string producer = producer_id(c);
+  c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+  auto e = c.next_message();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type(), "error") << e->text;
+  EXPECT_NE((*e)["details"].str().find("not ready"), std::string::npos) << e->text;
+  EXPECT_EQ(session_count(s), 0u);
+}
+
+/* Stopping the element tells the viewer, ends its session, then closes the
+ * socket with 1001. */
+TEST_F(Signaller, StoppingEndsSessionsAndClosesClients) {
+  auto s = playing();
+  WsClient c;
+  connect_gst(c, *s);
+  std::string sid = start_session(c, producer_id(c));
+  ASSERT_FALSE(sid.empty());
+  Answerer peer;
+  connect_peer(c, sid, peer);
+  spin_for(100);
+  ASSERT_TRUE(s->set_state(GST_STATE_NULL));
+
+  gushort code = 0;
+  std::string reason;
+  ASSERT_TRUE(c.wait_closed(5000, &code, &reason));
+  bool told = false, ended = false;
+  for (const Msg& m : c.drain(0)) {
+    if (m.type() == "error") {
+      EXPECT_NE(m["details"].str().find("stopping"), std::string::npos) << m.text;
+      told = true;
+    }
+    if (m.type() == "endSession") {
+      EXPECT_EQ(m["sessionId"].str(), sid);
+      EXPECT_TRUE(told) << "endSession before the reason";
+      ended = true;
+    }
+  }
+  EXPECT_TRUE(told) << "no error telling the viewer the streamer stops";
+  EXPECT_TRUE(ended) << "no endSession";
+  EXPECT_EQ(code, SOUP_WEBSOCKET_CLOSE_GOING_AWAY) << reason;
+}
+
+/* ------------------------------------------------------- NVIDIA framing */
+
+TEST_F(Signaller, NvidiaFraming) {
+  auto s = playing();
+  WsClient c;
+  ASSERT_TRUE(c.connect(s->streaming_port(), std::string(kEndpoint) + "?peer_id=peer-1&version=2",
+                        {"authorization.Bearer-abc"}))
+      << c.error();
+  /* This dialect has no welcome. */
+  for (const Msg& m : c.drain(200))
+    ADD_FAILURE() << "unexpected before peer_info: " << m.text;
+
+  c.send_text(
+      R"({"ackid":1,"peer_info":{"browser":"x","connected":true,"id":2,"name":"peer-1","peerRole":0,"resolution":"1920x1080","version":2}})");
+  auto ack = c.next_message();
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->json().size(), 1u) << ack->text;
+  EXPECT_EQ((*ack)["ack"].num(), 1) << ack->text;
+
+  /* The offer and candidates: peer_msg whose msg is a JSON string, each
+   * with its own increasing ackid; the answer and ours ride the same way. */
+  std::optional<Msg> offer;
+  gint64 last_ackid = 0;
+  int next_ackid = 2;
+  auto inner_of = [](const Msg& m) { return parse(m["peer_msg"]["msg"].str()); };
+  auto check_frame = [&](const Msg& m) {
+    EXPECT_TRUE(m["ackid"].is_int()) << m.text.substr(0, 200);
+    EXPECT_GT(m["ackid"].num(), last_ackid) << m.text.substr(0, 200);
+    last_ackid = m["ackid"].num();
+    EXPECT_EQ(m["peer_msg"]["from"].num(), 1) << m.text.substr(0, 200);
+    EXPECT_EQ(m["peer_msg"]["to"].num(), 2) << m.text.substr(0, 200);
+    EXPECT_TRUE(m["peer_msg"]["msg"].is_string()) << m.text.substr(0, 200);
+  };
+  Dialect d;
+  d.offer = [&](const Msg& m) -> std::optional<std::string> {
+    auto inner = inner_of(m);
+    if (!inner || J(inner.get())["type"].str() != "offer")
+      return std::nullopt;
+    check_frame(m);
+    offer = m;
+    return J(inner.get())["sdp"].str();
+  };
+  d.ice = [&](const Msg& m) -> std::optional<std::pair<unsigned, std::string>> {
+    auto inner = inner_of(m);
+    if (!inner || !J(inner.get())["candidate"].exists())
+      return std::nullopt;
+    check_frame(m);
+    EXPECT_TRUE(J(inner.get())["sdpMLineIndex"].is_int()) << m.text;
+    EXPECT_TRUE(J(inner.get())["sdpMid"].exists()) << m.text;  // always there, maybe null
+    return std::make_pair(unsigned(J(inner.get())["sdpMLineIndex"].num()),
+                          J(inner.get())["candidate"].str());
+  };
+  d.answer_frame = [&](const std::string& answer) {
+    std::string msg = R"({"type":"answer","sdp":)" + quote(answer) + "}";
+    return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
+           quote(msg) + "}}";
+  };
+  d.ice_frame = [&](unsigned mline, const std::string& cand) {
+    std::string msg = R"({"candidate":)" + quote(cand) + R"(,"sdpMid":"0","sdpMLineIndex":)" +
+                      std::to_string(mline) + "}";
+    return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
+           quote(msg) + "}}";
+  };
+  Answerer peer;
+  std::vector<Msg> others;
+  std::string sdp = connect_peer(c, peer, d, &others);
+  ASSERT_TRUE(offer) << "no offer";
+  EXPECT_GE((*offer)["ackid"].num(), 1);  // our ackids count from 1
+  EXPECT_NE(sdp.find("m=video"), std::string::npos);
+  EXPECT_NE(sdp.find("H264"), std::string::npos);
+  EXPECT_EQ(s->ready_state(), "busy");
+  /* Everything else was an ack of one of our frames, in order. */
+  gint64 acked = 1;
+  for (const Msg& m : others) {
+    EXPECT_EQ(m.json().size(), 1u) << m.text;
+    EXPECT_EQ(m["ack"].num(), acked + 1) << m.text;
+    acked = m["ack"].num();
+  }
+
+  /* Heartbeat. */
+  c.send_text(R"({"hb":1})");
+  auto hb = c.next_matching([](const Msg& m) { return m["hb"].exists() || m["error"].exists(); });
+  ASSERT_TRUE(hb);
+  EXPECT_EQ((*hb)["hb"].num(), 1) << hb->text;
+  EXPECT_EQ(hb->json().size(), 1u) << hb->text;
+
+  /* A bye ends the session. */
+  int bye = next_ackid++;
+  c.send_text(R"({"ackid":)" + std::to_string(bye) +
+              R"(,"peer_msg":{"from":2,"to":1,"msg":"{\"type\":\"bye\"}"}})");
+  auto ack3 = c.next_matching([&](const Msg& m) { return m["ack"].num() == bye; });
+  ASSERT_TRUE(ack3);
+  EXPECT_TRUE(wait_readiness(*s, 200, 5000));
+  ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 3000));
+}
+
+/* ------------------------------------------------- shutdown vs. viewers */
+
+namespace {
+/* Counts GStreamer criticals such as "Trying to dispose element ..., but it
+ * is in PAUSED instead of the NULL state". */
+struct CriticalCounter {
+  std::atomic<int> n{0};
+  std::mutex lock;
+  std::string first;
+  guint id = 0;
+  CriticalCounter() {
+    id = g_log_set_handler(
+        "GStreamer", GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING),
+        [](const gchar*, GLogLevelFlags, const gchar* message, gpointer data) {
+          auto* self = static_cast<CriticalCounter*>(data);
+          if (self->n++ == 0) {
+            std::lock_guard<std::mutex> l(self->lock);
+            self->first = message ? message : "";
+          }
+        },
+        this);
+  }
+  ~CriticalCounter() { g_log_remove_handler("GStreamer", id); }
+};
+}  // namespace
+
+/* A viewer that drops while the pipeline stops: the session must be torn
+ * down once, with every element of its webrtcbin back in NULL. */
+TEST_F(Signaller, ViewerLeavingDuringShutdown) {
+  CriticalCounter criticals;
+  /* The window is a few milliseconds wide: vary the gap. */
+  for (int round = 0; round < 8 && criticals.n == 0; round++) {
+    auto s = playing();
+    WsClient c;
+    connect_gst(c, *s);
+    std::string sid = start_session(c, producer_id(c));
+    ASSERT_FALSE(sid.empty());
+    Answerer peer;
+    connect_peer(c, sid, peer);
+    c.abort(0);  // the loop thread now ends the session...
+    g_usleep(round * 500);
+    EXPECT_TRUE(s->set_state(GST_STATE_NULL));  // ...while the bin changes state
+  }
+  std::lock_guard<std::mutex> l(criticals.lock);
+  EXPECT_EQ(criticals.n, 0) << criticals.first;
+}
