@@ -25,6 +25,7 @@ struct Branch
   GstPad *tee_pad = nullptr;
   GstElement *queue = nullptr, *pay = nullptr, *filter = nullptr;
   GstPad *webrtc_pad = nullptr;
+  GstPad *webrtc_internal = nullptr;    /* its ghost pad's internal pad */
   GstCaps *caps = nullptr;      /* negotiated RTP caps, once known */
 };
 
@@ -138,7 +139,7 @@ on_branch_caps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   {
     std::lock_guard<std::mutex> lock (impl->lock);
     for (auto &b:impl->branches) {
-      if (b.webrtc_pad && GST_PAD_PEER (pad) == b.webrtc_pad && !b.caps) {
+      if (pad == b.webrtc_internal && !b.caps) {
         b.caps = gst_caps_ref (caps);
         impl->caps_pending--;
       }
@@ -311,6 +312,13 @@ GstNvcfSession::~GstNvcfSession ()
   stop ();
 }
 
+unsigned
+GstNvcfSession::local_candidates () const
+{
+  std::lock_guard<std::mutex> lock (impl_->lock);
+  return impl_->local_candidates;
+}
+
 const std::string &
 GstNvcfSession::id () const
 {
@@ -445,9 +453,14 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
       *error = "cannot link " + tap.name + " to webrtcbin";
       return false;
     }
-    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        on_branch_caps, impl, NULL);
     gst_object_unref (src);
+    /* Caps seen past webrtcbin's own sink pad handler, which records them
+     * (and the SSRC the offer must carry). */
+    GstPad *internal =
+        GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (b.webrtc_pad)));
+    gst_pad_add_probe (internal, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        on_branch_caps, impl, NULL);
+    impl->branches.back ().webrtc_internal = internal;
 
     GstWebRTCRTPTransceiver *trans = NULL;
     g_object_get (b.webrtc_pad, "transceiver", &trans, NULL);
@@ -620,6 +633,8 @@ GstNvcfSession::stop ()
       gst_element_release_request_pad (impl->webrtc, b.webrtc_pad);
     if (b.webrtc_pad)
       gst_object_unref (b.webrtc_pad);
+    if (b.webrtc_internal)
+      gst_object_unref (b.webrtc_internal);
     if (b.caps)
       gst_caps_unref (b.caps);
   }

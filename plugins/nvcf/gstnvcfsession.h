@@ -72,6 +72,8 @@ public:
   /* Tear down and remove from the bin. Idempotent. */
   void stop ();
 
+  /* Local ICE candidates gathered so far. */
+  unsigned local_candidates () const;
   const std::string & id () const;
   GstElement *webrtcbin () const;
 

@@ -851,6 +851,53 @@ session_callbacks (GstNvcfWebrtcSink * self, const std::string & id,
   return cb;
 }
 
+/* libnice gathers nothing, and never completes, when every port of the
+ * range is taken: a session with no local candidate after a few seconds
+ * cannot work, so it ends with a reason for its viewer. */
+static void
+watch_gathering (GstNvcfWebrtcSink * self, const std::string & id,
+    GstNvcfSession * session)
+{
+  constexpr guint kGatherTimeoutS = 5;
+  std::string range;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    range = self->priv->port_range.to_string ();
+  }
+  GSource *timer = g_timeout_source_new_seconds (kGatherTimeoutS);
+  struct Watch
+  {
+    GstNvcfWebrtcSink *self;
+    std::string id, range;
+    GstNvcfSession *session;
+  };
+  auto *w = new Watch { GST_NVCF_WEBRTC_SINK (gst_object_ref (self)), id, range,
+    session
+  };
+  g_source_set_callback (timer,[](gpointer data) -> gboolean {
+        auto *w = static_cast < Watch * >(data);
+        bool same = false;
+        {
+          std::lock_guard<std::mutex> lock (w->self->priv->lock);
+          auto it = w->self->priv->sessions.find (w->id);
+          /* Still the same webrtcbin (not replaced by a resume)? */
+          same = it != w->self->priv->sessions.end ()
+              && it->second.session.get () == w->session
+              && !it->second.awaiting_resume;
+        }
+        if (same && w->session->local_candidates () == 0)
+          end_session (w->self, w->id, "no local ICE candidate: no free UDP "
+              "port in " + w->range + " or no usable address", true);
+        return G_SOURCE_REMOVE;
+      }, w,[](gpointer data) {
+        auto *w = static_cast < Watch * >(data);
+        gst_object_unref (w->self);
+        delete w;
+      });
+  g_source_attach (timer, self->priv->loop.context ());
+  g_source_unref (timer);
+}
+
 /* Give session id a fresh webrtcbin for client and start negotiating. */
 static bool
 run_session (GstNvcfWebrtcSink * self, const std::string & id,
@@ -879,6 +926,7 @@ run_session (GstNvcfWebrtcSink * self, const std::string & id,
   }
   g_signal_emit (self, signals[SIGNAL_WEBRTCBIN_CREATED], 0, id.c_str (),
       raw->webrtcbin ());
+  watch_gathering (self, id, raw);
   return true;
 }
 
