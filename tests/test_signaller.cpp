@@ -223,15 +223,7 @@ class Signaller : public ::testing::Test {
     EXPECT_TRUE(s->set_state(GST_STATE_PLAYING));
     EXPECT_NE(s->streaming_port(), 0u);
     /* The encoder joins the bin once the first caps reached the sink. */
-    bool flowing = spin_until(
-        [&] {
-          GstElement* enc = gst_bin_get_by_name(GST_BIN(s->sink()), "video_0-encoder");
-          if (enc)
-            gst_object_unref(enc);
-          return enc != nullptr;
-        },
-        5000);
-    EXPECT_TRUE(flowing) << "no encoder in the sink after 5 s";
+    EXPECT_TRUE(wait_media(*s, 5000)) << "no encoder in the sink after 5 s";
     return s;
   }
 
@@ -243,26 +235,6 @@ class Signaller : public ::testing::Test {
   static void end_session(WsClient& c, const Streamer& s, const std::string& sid) {
     c.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
     EXPECT_TRUE(wait_readiness(s, 200, 5000)) << "session " << sid << " did not end";
-  }
-
-  /* Connects a GStreamer-dialect client and reads its welcome. */
-  static std::string connect_gst(WsClient& c, const Streamer& s,
-                                 const std::vector<std::string>& protocols = {}) {
-    EXPECT_TRUE(c.connect(s.streaming_port(), kEndpoint, protocols)) << c.error();
-    auto w = c.next_message();
-    EXPECT_TRUE(w.has_value()) << "no welcome";
-    if (!w)
-      return "";
-    EXPECT_EQ(w->type(), "welcome") << w->text;
-    EXPECT_FALSE((*w)["peerId"].str().empty()) << w->text;
-    return (*w)["peerId"].str();
-  }
-
-  static std::string producer_id(WsClient& c) {
-    c.send_text(R"({"type":"list"})");
-    auto l = c.next_message();
-    EXPECT_TRUE(l && l->type() == "list") << (l ? l->text : "no reply");
-    return l ? (*l)["producers"][0u]["id"].str() : "";
   }
 
   /* startSession for the producer; the sessionStarted reply's sessionId. */
