@@ -1285,6 +1285,20 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
         }
       }
     }
+    /* end_session() erases the entry before GstNvcfSession::stop() tears
+     * its webrtcbin down; SCTP/DTLS errors in that window belong to no
+     * live session and must not reach the pipeline (gst-launch stops). */
+    if (owner.empty ()) {
+      for (GstObject * o = GST_MESSAGE_SRC (msg); o; o = GST_OBJECT_PARENT (o)) {
+        if (GST_OBJECT_PARENT (o) == GST_OBJECT (self)
+            && g_str_equal (G_OBJECT_TYPE_NAME (o), "GstWebRTCBin")) {
+          GST_INFO_OBJECT (self, "dropping %s from %s of an ended session",
+              GST_MESSAGE_TYPE_NAME (msg), GST_MESSAGE_SRC_NAME (msg));
+          gst_message_unref (msg);
+          return;
+        }
+      }
+    }
     if (!owner.empty ()) {
       GError *err = NULL;
       gchar *debug = NULL;

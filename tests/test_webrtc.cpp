@@ -1,0 +1,1359 @@
+/* nvcfwebrtcsink against real peers: headless Chromium and werift (node
+ * child processes, the scripts in tests/e2e), coturn as the TURN server, and
+ * gst-launch-1.0 for the README's launch line. The pipeline runs in this
+ * process so the tests can look inside it (pad probes, webrtcbin, sockets,
+ * debug log); every peer is a child that prints one JSON line.
+ *
+ * All traffic stays on 127.0.0.1: ice-addresses=127.0.0.1 on the element,
+ * loopback-only peers, coturn bound to 127.0.0.1. Tests whose tools are
+ * missing (node_modules, chromium, turnserver) are skipped, naming them. */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gst/video/navigation.h>
+#include <gst/webrtc/webrtc.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <json-glib/json-glib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nvcftest.h"
+
+using nvcftest::http;
+using nvcftest::Streamer;
+
+namespace {
+
+constexpr const char* kVideo =
+    "videotestsrc name=vsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1";
+constexpr const char* kAudio = " audiotestsrc is-live=true ! sink.";
+/* ICE on loopback only; a viewer that drops ends its session at once
+ * instead of waiting for a resume, so teardown never waits on one. */
+constexpr const char* kLoopback = "ice-addresses=127.0.0.1 resume-timeout=0 ";
+
+void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+gint64 now_ms() { return g_get_monotonic_time() / 1000; }
+
+bool wait_until(const std::function<bool()>& pred, int timeout_ms, int step_ms = 50) {
+  gint64 deadline = now_ms() + timeout_ms;
+  for (;;) {
+    if (pred())
+      return true;
+    if (now_ms() >= deadline)
+      return false;
+    sleep_ms(step_ms);
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::string tail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+
+void rm_rf(const std::string& path) {
+  if (path.empty())
+    return;
+  nftw(
+      path.c_str(),
+      [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+/* A private temporary directory, removed with the object. */
+struct TempDir {
+  std::string path;
+  TempDir() {
+    gchar* p = g_dir_make_tmp("nvcf-webrtc-XXXXXX", nullptr);
+    path = p ? p : "";
+    g_free(p);
+  }
+  ~TempDir() { rm_rf(path); }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+/* A free port on 127.0.0.1, free for TCP and UDP at once (coturn listens on
+ * both). Bound to 0 and closed again: good enough on a test machine. */
+unsigned free_port() {
+  for (int attempt = 0; attempt < 50; attempt++) {
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        getsockname(t, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      close(t);
+      continue;
+    }
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    bool udp_ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(u);
+    close(t);
+    if (udp_ok)
+      return ntohs(a.sin_port);
+  }
+  return 0;
+}
+
+bool udp_port_free(unsigned port) {
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(u);
+  return ok;
+}
+
+bool tcp_accepts(unsigned port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
+/* GET /v1/streaming/ready with a short timeout: the status, 0 when the
+ * server does not answer (a wedged service thread). */
+unsigned ready_status(unsigned port, int timeout_ms = 3000) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  unsigned status = 0;
+  const char req[] = "GET /v1/streaming/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && send(s, req, sizeof req - 1, 0) > 0) {
+    char buf[64] = {};
+    if (recv(s, buf, sizeof buf - 1, 0) > 12)
+      sscanf(buf, "HTTP/1.%*d %u", &status);
+  }
+  close(s);
+  return status;
+}
+
+/* ------------------------------------------------------------------ tools */
+
+std::string e2e_path(const char* name) { return std::string(NVCF_E2E_DIR) + "/" + name; }
+
+std::string program(const char* name) {
+  gchar* p = g_find_program_in_path(name);
+  std::string out = p ? p : "";
+  g_free(p);
+  return out;
+}
+
+bool exists(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_EXISTS); }
+
+enum Needs : unsigned { kNode = 1, kChromium = 2, kWerift = 4, kTurn = 8, kLaunch = 16 };
+
+/* What is missing for a test, as a sentence part; "" when all is there. */
+std::string missing(unsigned needs) {
+  std::vector<std::string> gone;
+  if (program("node").empty())
+    gone.push_back("node");
+  if (!exists(e2e_path("node_modules/ws")))
+    gone.push_back(e2e_path("node_modules/ws") + " (npm install in tests/e2e)");
+  if ((needs & kChromium) && !exists("/usr/bin/chromium"))
+    gone.push_back("/usr/bin/chromium");
+  if ((needs & kChromium) && !exists(e2e_path("node_modules/playwright-core")))
+    gone.push_back(e2e_path("node_modules/playwright-core"));
+  if ((needs & kWerift) && !exists(e2e_path("node_modules/werift")))
+    gone.push_back(e2e_path("node_modules/werift"));
+  if ((needs & kTurn) && program("turnserver").empty())
+    gone.push_back("turnserver (coturn)");
+  if ((needs & kLaunch) && program("gst-launch-1.0").empty())
+    gone.push_back("gst-launch-1.0");
+  std::string out;
+  for (auto& g : gone)
+    out += (out.empty() ? "" : ", ") + g;
+  return out;
+}
+
+#define REQUIRE_TOOLS(needs)                                          \
+  do {                                                                \
+    std::string gone_ = missing(needs);                               \
+    if (!gone_.empty())                                               \
+      GTEST_SKIP() << "missing for this real-peer test: " << gone_;   \
+  } while (0)
+
+/* ------------------------------------------------------------------- JSON */
+
+/* One JSON object printed by a peer. */
+class JsonLine {
+ public:
+  JsonLine() = default;
+  explicit JsonLine(const std::string& text) : text_(text) {
+    JsonParser* p = json_parser_new();
+    if (json_parser_load_from_data(p, text.c_str(), -1, nullptr) && json_parser_get_root(p) &&
+        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
+      root_ = json_node_copy(json_parser_get_root(p));
+    g_object_unref(p);
+  }
+  JsonLine(const JsonLine& o) : text_(o.text_), root_(o.root_ ? json_node_copy(o.root_) : nullptr) {}
+  JsonLine& operator=(const JsonLine& o) {
+    if (this != &o) {
+      if (root_)
+        json_node_unref(root_);
+      text_ = o.text_;
+      root_ = o.root_ ? json_node_copy(o.root_) : nullptr;
+    }
+    return *this;
+  }
+  ~JsonLine() {
+    if (root_)
+      json_node_unref(root_);
+  }
+  bool valid() const { return root_ != nullptr; }
+  const std::string& text() const { return text_; }
+
+  JsonNode* member(const char* name) const {
+    if (!root_)
+      return nullptr;
+    JsonObject* o = json_node_get_object(root_);
+    return json_object_has_member(o, name) ? json_object_get_member(o, name) : nullptr;
+  }
+  bool boolean(const char* name) const {
+    JsonNode* n = member(name);
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
+           json_node_get_boolean(n);
+  }
+  double number(const char* name) const {
+    JsonNode* n = member(name);
+    if (!n || !JSON_NODE_HOLDS_VALUE(n))
+      return -1;
+    GType t = json_node_get_value_type(n);
+    if (t == G_TYPE_INT64)
+      return (double)json_node_get_int(n);
+    if (t == G_TYPE_DOUBLE)
+      return json_node_get_double(n);
+    return -1;
+  }
+  std::string string(const char* name) const {
+    JsonNode* n = member(name);
+    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+      return "";
+    return json_node_get_string(n);
+  }
+  /* A member of an object member, as a string ("" if absent). */
+  std::string string_in(const char* object, const char* name) const {
+    JsonNode* n = member(object);
+    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
+      return "";
+    JsonObject* o = json_node_get_object(n);
+    if (!json_object_has_member(o, name))
+      return "";
+    JsonNode* m = json_object_get_member(o, name);
+    return JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING
+               ? json_node_get_string(m)
+               : "";
+  }
+
+ private:
+  std::string text_;
+  JsonNode* root_ = nullptr;
+};
+
+/* ---------------------------------------------------------- child processes */
+
+void child_setup(gpointer) {
+  /* Own process group (to signal the whole tree), and die with the test. */
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A child process with stdout and stderr in files (a pipe nobody drains
+ * would stall a chatty peer), killed on every path. */
+class Child {
+ public:
+  explicit Child(std::string name) : name_(std::move(name)) {}
+  ~Child() { stop(); }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  bool start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+    out_path_ = dir_.file("stdout");
+    err_path_ = dir_.file("stderr");
+    int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    std::vector<gchar*> cargv;
+    for (auto& a : argv)
+      cargv.push_back(const_cast<gchar*>(a.c_str()));
+    cargv.push_back(nullptr);
+    gchar** envp = g_get_environ();
+    for (auto& [k, v] : env)
+      envp = g_environ_setenv(envp, k.c_str(), v.c_str(), TRUE);
+    GError* error = nullptr;
+    GPid pid = 0;
+    gboolean ok = g_spawn_async_with_pipes_and_fds(
+        nullptr, cargv.data(), envp,
+        (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL), child_setup, nullptr, -1,
+        out, err, nullptr, nullptr, 0, &pid, nullptr, nullptr, nullptr, &error);
+    g_strfreev(envp);
+    close(out);
+    close(err);
+    if (!ok) {
+      ADD_FAILURE() << name_ << ": cannot start " << argv[0] << ": " << error->message;
+      g_clear_error(&error);
+      return false;
+    }
+    pid_ = pid;
+    exited_ = false;
+    std::string line;
+    for (auto& a : argv)
+      line += (line.empty() ? "" : " ") + a;
+    g_print("[%s] started %d: %s\n", name_.c_str(), (int)pid_, line.c_str());
+    return true;
+  }
+
+  bool running() {
+    if (pid_ <= 0 || exited_)
+      return false;
+    int status;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exited_ = true;
+      status_ = status;
+      return false;
+    }
+    return r == 0;
+  }
+
+  /* Waits for the exit; false on timeout. */
+  bool wait_exit(int timeout_ms) {
+    return wait_until([&] { return !running(); }, timeout_ms, 20);
+  }
+  int exit_status() const { return status_; }
+
+  void signal(int sig) {
+    if (running())
+      kill(pid_, sig);
+  }
+
+  /* Polite signal first (peers then end their session and print their
+   * line), the whole process group killed after grace_ms. */
+  void stop(int sig = SIGTERM, int grace_ms = 10000) {
+    if (pid_ <= 0)
+      return;
+    if (running()) {
+      kill(pid_, sig);
+      if (!wait_exit(grace_ms)) {
+        g_print("[%s] did not stop after %d ms: killing\n", name_.c_str(), grace_ms);
+        kill(-pid_, SIGKILL);
+        kill(pid_, SIGKILL);
+        wait_exit(5000);
+      }
+    }
+    /* Whatever it left in its group. */
+    kill(-pid_, SIGKILL);
+    pid_ = -1;
+  }
+
+  /* The first JSON object line on stdout, waiting up to timeout_ms (or
+   * until the child exits without one). */
+  JsonLine json(int timeout_ms) {
+    gint64 deadline = now_ms() + timeout_ms;
+    for (;;) {
+      bool alive = running();
+      std::istringstream lines(read_file(out_path_));
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.empty() || line[0] != '{')
+          continue;
+        JsonLine j(line);
+        if (j.valid())
+          return j;
+      }
+      if (!alive || now_ms() >= deadline) {
+        g_print("[%s] no JSON line (%s); stderr:\n%s\n", name_.c_str(),
+                alive ? "timed out" : "exited", tail(read_file(err_path_), 6000).c_str());
+        return JsonLine();
+      }
+      sleep_ms(50);
+    }
+  }
+
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+  /* For failure messages. */
+  std::string describe() const {
+    return name_ + " stdout: " + tail(out(), 3000) + "\n" + name_ + " stderr: " + tail(err(), 6000);
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  TempDir dir_;
+  std::string out_path_, err_path_;
+  GPid pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+/* ---------------------------------------------------------------- coturn */
+
+/* coturn on a free 127.0.0.1 port with long-term credentials; relays from a
+ * range outside Linux's ephemeral ports (32768-60999). */
+class Turn {
+ public:
+  static constexpr const char* kUser = "nvcfuser";
+  static constexpr const char* kPassword = "Turn-Secret-7f3a9c";
+
+  ~Turn() { child_.stop(SIGTERM, 3000); }
+
+  bool start() {
+    port_ = free_port();
+    if (!port_) {
+      ADD_FAILURE() << "no free port for coturn";
+      return false;
+    }
+    std::string conf = dir_.file("turnserver.conf");
+    std::ofstream f(conf);
+    f << "listening-ip=127.0.0.1\n"
+      << "relay-ip=127.0.0.1\n"
+      << "listening-port=" << port_ << "\n"
+      << "min-port=61000\nmax-port=61999\n"
+      << "lt-cred-mech\n"
+      << "user=" << kUser << ":" << kPassword << "\n"
+      << "realm=nvcf.test\n"
+      << "allow-loopback-peers\n"
+      << "no-tls\nno-dtls\nno-cli\n"
+      << "no-multicast-peers\n"
+      << "userdb=" << dir_.file("turndb") << "\n"
+      << "pidfile=" << dir_.file("turnserver.pid") << "\n"
+      << "log-file=" << dir_.file("turn.log") << "\n"
+      << "simple-log\n";
+    f.close();
+    if (!child_.start({program("turnserver"), "-c", conf}))
+      return false;
+    if (!wait_until([&] { return tcp_accepts(port_) || !child_.running(); }, 10000) ||
+        !child_.running()) {
+      ADD_FAILURE() << "coturn did not come up on 127.0.0.1:" << port_ << "\n"
+                    << child_.describe() << "\nlog: " << tail(log(), 3000);
+      return false;
+    }
+    return true;
+  }
+  unsigned port() const { return port_; }
+  std::string log() const {
+    /* coturn may add a date to the log file name. */
+    std::string all = read_file(dir_.file("turn.log"));
+    if (DIR* d = opendir(dir_.path.c_str())) {
+      while (dirent* e = readdir(d))
+        if (g_str_has_prefix(e->d_name, "turn") && g_str_has_suffix(e->d_name, ".log") &&
+            std::string(e->d_name) != "turn.log")
+          all += read_file(dir_.file(e->d_name));
+      closedir(d);
+    }
+    return all;
+  }
+  std::string creds_json(const std::string& password) const {
+    return std::string(R"({"stunIp":"127.0.0.1","stunPort":)") + std::to_string(port_) +
+           R"(,"username":")" + kUser + R"(","password":")" + password + R"("})";
+  }
+  std::string ice_json(bool relay_only) const {
+    return std::string(R"({"iceServers":[{"urls":"turn:127.0.0.1:)") + std::to_string(port_) +
+           R"(","username":")" + kUser + R"(","credential":")" + kPassword + R"("}])" +
+           (relay_only ? R"(,"iceTransportPolicy":"relay"})" : "}");
+  }
+
+ private:
+  TempDir dir_;
+  Child child_{"coturn"};
+  unsigned port_ = 0;
+};
+
+/* ------------------------------------------------------- the element side */
+
+/* Sessions and their webrtcbins as the element announces them; local ICE
+ * candidates of every webrtcbin in the element. */
+struct SessionWatch {
+  std::mutex lock;
+  std::set<std::string> live_ids;  // session-started, not yet session-ended
+  int connected = 0;
+  std::vector<std::string> turn_servers, stun_servers;  // per webrtcbin-created
+  std::vector<std::string> candidates;                  // local, all sessions
+  std::vector<std::string> offers;                      // local SDP of connected sessions
+
+  int live() {
+    std::lock_guard<std::mutex> l(lock);
+    return (int)live_ids.size();
+  }
+  bool wait_live(int n, int timeout_ms) { return wait_until([&] { return live() == n; }, timeout_ms); }
+  std::vector<std::string> local_candidates() {
+    std::lock_guard<std::mutex> l(lock);
+    return candidates;
+  }
+
+  static void on_started(GstElement*, const gchar* id, const gchar*, SessionWatch* w) {
+    std::lock_guard<std::mutex> l(w->lock);
+    w->live_ids.insert(id);
+  }
+  /* A session that fails to start ends without having started. */
+  static void on_ended(GstElement*, const gchar* id, SessionWatch* w) {
+    std::lock_guard<std::mutex> l(w->lock);
+    w->live_ids.erase(id);
+  }
+  static void on_webrtcbin(GstElement*, const gchar*, GstElement* webrtc, SessionWatch* w) {
+    gchar *turn = nullptr, *stun = nullptr;
+    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, NULL);
+    std::lock_guard<std::mutex> l(w->lock);
+    w->turn_servers.push_back(turn ? turn : "");
+    w->stun_servers.push_back(stun ? stun : "");
+    g_free(turn);
+    g_free(stun);
+  }
+  static void on_candidate(GstElement*, guint, gchar* candidate, SessionWatch* w) {
+    std::lock_guard<std::mutex> l(w->lock);
+    w->candidates.push_back(candidate ? candidate : "");
+  }
+  static void on_connection_state(GstElement* webrtc, GParamSpec*, SessionWatch* w) {
+    GstWebRTCPeerConnectionState state;
+    g_object_get(webrtc, "connection-state", &state, NULL);
+    if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+      return;
+    GstWebRTCSessionDescription* local = nullptr;
+    g_object_get(webrtc, "local-description", &local, NULL);
+    gchar* sdp = local ? gst_sdp_message_as_text(local->sdp) : nullptr;
+    std::lock_guard<std::mutex> l(w->lock);
+    w->connected++;
+    w->offers.push_back(sdp ? sdp : "");
+    g_free(sdp);
+    if (local)
+      gst_webrtc_session_description_free(local);
+  }
+  /* An offer without a=ssrc lines: a peer that does not demux by payload
+   * type (werift) cannot map the RTP to its track and counts nothing. */
+  bool offer_without_ssrc() {
+    std::lock_guard<std::mutex> l(lock);
+    for (auto& o : offers)
+      if (o.find("\na=ssrc:") == std::string::npos)
+        return true;
+    return false;
+  }
+  /* deep-element-added comes with gst_bin_add, before negotiation starts:
+   * no local candidate can be missed (webrtcbin-created comes later). */
+  static void on_deep_added(GstBin*, GstBin*, GstElement* e, SessionWatch* w) {
+    if (g_strcmp0(G_OBJECT_TYPE_NAME(e), "GstWebRTCBin") != 0)
+      return;
+    g_signal_connect(e, "on-ice-candidate", G_CALLBACK(on_candidate), w);
+    g_signal_connect(e, "notify::connection-state", G_CALLBACK(on_connection_state), w);
+  }
+  bool wait_connected(int n, int timeout_ms) {
+    return wait_until(
+        [&] {
+          std::lock_guard<std::mutex> l(lock);
+          return connected >= n;
+        },
+        timeout_ms);
+  }
+
+  void attach(GstElement* sink) {
+    g_signal_connect(sink, "session-started", G_CALLBACK(on_started), this);
+    g_signal_connect(sink, "session-ended", G_CALLBACK(on_ended), this);
+    g_signal_connect(sink, "webrtcbin-created", G_CALLBACK(on_webrtcbin), this);
+    g_signal_connect(sink, "deep-element-added", G_CALLBACK(on_deep_added), this);
+  }
+};
+
+/* Navigation events that reached the video source. */
+struct NavigationProbe {
+  std::mutex lock;
+  std::vector<std::pair<double, double>> moves;
+  std::vector<std::string> key_presses;
+
+  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* self = static_cast<NavigationProbe*>(data);
+    GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+    if (GST_EVENT_TYPE(ev) != GST_EVENT_NAVIGATION)
+      return GST_PAD_PROBE_OK;
+    std::lock_guard<std::mutex> l(self->lock);
+    switch (gst_navigation_event_get_type(ev)) {
+      case GST_NAVIGATION_EVENT_MOUSE_MOVE: {
+        gdouble x = 0, y = 0;
+        if (gst_navigation_event_parse_mouse_move_event(ev, &x, &y))
+          self->moves.emplace_back(x, y);
+        break;
+      }
+      case GST_NAVIGATION_EVENT_KEY_PRESS: {
+        const gchar* key = nullptr;
+        if (gst_navigation_event_parse_key_event(ev, &key) && key)
+          self->key_presses.push_back(key);
+        break;
+      }
+      default:
+        break;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  GstPad* pad = nullptr;
+  gulong probe = 0;
+  void attach(GstElement* src) {
+    pad = gst_element_get_static_pad(src, "src");
+    probe = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_event, this, nullptr);
+  }
+  /* The pipeline outlives the probe on early test exits. */
+  ~NavigationProbe() {
+    if (pad) {
+      gst_pad_remove_probe(pad, probe);
+      gst_object_unref(pad);
+    }
+  }
+  bool moved_near(double x, double y, double tol) {
+    std::lock_guard<std::mutex> l(lock);
+    for (auto& [mx, my] : moves)
+      if (std::abs(mx - x) <= tol && std::abs(my - y) <= tol)
+        return true;
+    return false;
+  }
+  std::string summary() {
+    std::lock_guard<std::mutex> l(lock);
+    std::string s = "moves:";
+    for (auto& [x, y] : moves)
+      s += " (" + std::to_string(x) + "," + std::to_string(y) + ")";
+    s += "; key presses:";
+    for (auto& k : key_presses)
+      s += " " + k;
+    return s;
+  }
+};
+
+/* Collects this process's GStreamer debug lines for some categories. */
+struct LogCapture {
+  std::mutex lock;
+  std::string text;
+  std::vector<std::string> patterns;
+
+  static void on_log(GstDebugCategory* cat, GstDebugLevel level, const gchar*, const gchar*, gint,
+                     GObject*, GstDebugMessage* message, gpointer data) {
+    auto* self = static_cast<LogCapture*>(data);
+    const gchar* name = gst_debug_category_get_name(cat);
+    if (!g_str_has_prefix(name, "nvcf"))
+      return;
+    const gchar* msg = gst_debug_message_get(message);
+    std::lock_guard<std::mutex> l(self->lock);
+    self->text += std::string(gst_debug_level_get_name(level)) + " " + name + " " + (msg ? msg : "") + "\n";
+  }
+  /* Every nvcf* category at LOG: a secret must not appear at any level. */
+  void start() {
+    gst_debug_remove_log_function(gst_debug_log_default);  // keep stderr quiet at LOG
+    gst_debug_add_log_function(on_log, this, nullptr);
+    gst_debug_set_threshold_for_name("nvcf*", GST_LEVEL_LOG);
+  }
+  void stop() {
+    gst_debug_unset_threshold_for_name("nvcf*");
+    gst_debug_remove_log_function(on_log);
+    gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+  }
+  std::string get() {
+    std::lock_guard<std::mutex> l(lock);
+    return text;
+  }
+};
+
+/* Error messages on a bus, popped without blocking. */
+std::vector<std::string> bus_errors(GstElement* pipeline) {
+  std::vector<std::string> out;
+  GstBus* bus = gst_element_get_bus(pipeline);
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR)) {
+    GError* err = nullptr;
+    gchar* dbg = nullptr;
+    gst_message_parse_error(m, &err, &dbg);
+    out.push_back(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(m))) + ": " + (err ? err->message : "?") +
+                  " (" + (dbg ? dbg : "") + ")");
+    g_clear_error(&err);
+    g_free(dbg);
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  return out;
+}
+
+/* ----------------------------------------------------------- UDP sockets */
+
+struct UdpSocket {
+  std::string address;  // dotted IPv4 or IPv6 hex
+  unsigned port = 0;
+  bool multicast = false;
+};
+
+std::set<unsigned long> own_socket_inodes() {
+  std::set<unsigned long> inodes;
+  DIR* d = opendir("/proc/self/fd");
+  if (!d)
+    return inodes;
+  while (dirent* e = readdir(d)) {
+    char target[256];
+    std::string link = std::string("/proc/self/fd/") + e->d_name;
+    ssize_t n = readlink(link.c_str(), target, sizeof target - 1);
+    if (n <= 0)
+      continue;
+    target[n] = 0;
+    unsigned long inode;
+    if (sscanf(target, "socket:[%lu]", &inode) == 1)
+      inodes.insert(inode);
+  }
+  closedir(d);
+  return inodes;
+}
+
+/* This process's UDP sockets from /proc/net/udp{,6} by socket inode. */
+std::vector<UdpSocket> own_udp_sockets() {
+  std::vector<UdpSocket> out;
+  std::set<unsigned long> inodes = own_socket_inodes();
+  for (const char* table : {"/proc/self/net/udp", "/proc/self/net/udp6"}) {
+    std::istringstream lines(read_file(table));
+    std::string line;
+    std::getline(lines, line);  // header
+    bool v6 = g_str_has_suffix(table, "6");
+    while (std::getline(lines, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout;
+      unsigned long inode = 0;
+      f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      if (!inodes.count(inode))
+        continue;
+      auto colon = local.find(':');
+      if (colon == std::string::npos)
+        continue;
+      UdpSocket s;
+      std::string addr = local.substr(0, colon);
+      s.port = std::stoul(local.substr(colon + 1), nullptr, 16);
+      if (!v6) {
+        /* The kernel prints the network-order word as a host integer. */
+        in_addr a;
+        a.s_addr = (in_addr_t)std::stoul(addr, nullptr, 16);
+        s.address = inet_ntoa(a);
+        s.multicast = IN_MULTICAST(ntohl(a.s_addr));
+      } else {
+        s.address = "[" + addr + "]";
+        /* ff00::/8: the first byte of the first printed word. */
+        s.multicast = addr.size() >= 8 && (std::stoul(addr.substr(0, 8), nullptr, 16) & 0xff) == 0xff;
+      }
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+/* ------------------------------------------------------------- the fixture */
+
+class WebRtc : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { nvcftest::init(); }
+
+  /* Builds and plays "<source> ! nvcfwebrtcsink name=sink ... <props>". */
+  bool play(const std::string& props, const std::string& source = kVideo) {
+    streamer_ = std::make_unique<Streamer>(props, source);
+    if (!streamer_->pipeline() || !streamer_->sink())
+      return false;
+    watch_->attach(streamer_->sink());
+    if (!streamer_->set_state(GST_STATE_PLAYING))
+      return false;
+    /* A session needs flowing media ("no media is flowing yet"). */
+    return wait_until([&] { return streamer_->ready_state() == "ready"; }, 10000);
+  }
+  GstElement* sink() { return streamer_->sink(); }
+  GstElement* pipeline() { return streamer_->pipeline(); }
+  std::string signalling() {
+    return "ws://127.0.0.1:" + std::to_string(streamer_->streaming_port()) + "/sign_in";
+  }
+  unsigned control() { return streamer_->control_port(); }
+
+  Child& spawn(const std::string& name, const std::vector<std::string>& argv,
+               const std::map<std::string, std::string>& env = {}) {
+    children_.push_back(std::make_unique<Child>(name));
+    children_.back()->start(argv, env);
+    return *children_.back();
+  }
+  Child& node(const std::string& name, const char* script, std::vector<std::string> args) {
+    std::vector<std::string> argv = {program("node"), e2e_path(script)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return spawn(name, argv);
+  }
+  Child& chromium(const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--signalling", signalling()});
+    return node(name, "chromium-viewer.mjs", args);
+  }
+  Child& werift(const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--signalling", signalling()});
+    return node(name, "werift-viewer.mjs", args);
+  }
+  Child& probe(const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--signalling", signalling()});
+    return node(name, "ws-probe.mjs", args);
+  }
+
+  /* Errors on the pipeline bus: none is expected (a leaving viewer's
+   * SCTP/DTLS errors stay inside its session). */
+  std::vector<std::string> unexpected_errors() { return bus_errors(pipeline()); }
+
+  void TearDown() override {
+    /* Peers first: they end their sessions (endSession, socket close). */
+    for (auto& c : children_)
+      c->stop();
+    children_.clear();
+    if (!streamer_)
+      return;
+    /* Every session should end with its peer. One that does not may be
+     * wedged, and set_state(NULL) would then hang the whole suite (stopping
+     * with a live session once deadlocked): leak the pipeline, and the
+     * watch its handlers point to, instead. */
+    if (!watch_->wait_live(0, 10000)) {
+      ADD_FAILURE() << watch_->live() << " session(s) still live 10 s after every peer left; "
+                    << "leaking the pipeline rather than risking a hang in set_state(NULL)";
+      (void)streamer_.release();
+      (void)watch_.release();
+      return;
+    }
+    for (auto& e : unexpected_errors())
+      ADD_FAILURE() << "error on the bus: " << e;
+    streamer_.reset();
+  }
+
+  std::unique_ptr<Streamer> streamer_;
+  std::unique_ptr<SessionWatch> watch_ = std::make_unique<SessionWatch>();
+  std::vector<std::unique_ptr<Child>> children_;
+};
+
+}  // namespace
+
+/* ----------------------------------------------------------------- tests */
+
+class WebRtcChromium : public WebRtc {
+ protected:
+  void run(const char* encoder, const char* codec) {
+    REQUIRE_TOOLS(kNode | kChromium);
+    ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=" + encoder + kAudio));
+    GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
+    ASSERT_NE(vsrc, nullptr);
+    NavigationProbe nav;
+    nav.attach(vsrc);
+    gst_object_unref(vsrc);
+
+    Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
+    JsonLine r = viewer.json(60000);
+    ASSERT_TRUE(r.valid()) << viewer.describe();
+    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
+    EXPECT_EQ(r.string("codec"), codec) << r.text();
+    /* The page puts the mouse at the video centre of 320x240. */
+    EXPECT_TRUE(wait_until([&] { return nav.moved_near(160, 120, 2); }, 3000)) << nav.summary();
+    EXPECT_TRUE(wait_until(
+        [&] {
+          std::lock_guard<std::mutex> l(nav.lock);
+          return std::find(nav.key_presses.begin(), nav.key_presses.end(), "a") != nav.key_presses.end();
+        },
+        3000))
+        << nav.summary();
+  }
+};
+
+TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
+
+TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
+
+/* Counts the source's frames and notes any restart: a new stream-start or
+ * segment, or a frame offset that does not follow the previous one. */
+struct SourceWatch {
+  std::atomic<guint64> frames{0};
+  std::atomic<int> restarts{0};
+  std::atomic<guint64> last_offset{G_MAXUINT64};
+  static GstPadProbeReturn probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* w = static_cast<SourceWatch*>(data);
+    if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
+      guint64 off = GST_BUFFER_OFFSET(GST_PAD_PROBE_INFO_BUFFER(info));
+      guint64 prev = w->last_offset.exchange(off);
+      if (prev != G_MAXUINT64 && off != prev + 1)
+        w->restarts++;
+      w->frames++;
+    } else if (GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info)) {
+      if ((GST_EVENT_TYPE(ev) == GST_EVENT_STREAM_START || GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT ||
+           GST_EVENT_TYPE(ev) == GST_EVENT_FLUSH_START) &&
+          w->frames > 0)
+        w->restarts++;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+};
+
+/* The page drops its WebSocket and reconnects with its request id: the
+ * same session resumes with a fresh negotiation, frames are decoded again,
+ * and the source ran on throughout (its frame offsets never jump back). */
+TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
+  REQUIRE_TOOLS(kNode | kChromium);
+  ASSERT_TRUE(play(std::string(kLoopback) + "resume-timeout=30 video-encoder=x264enc"));
+  GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
+  ASSERT_NE(vsrc, nullptr);
+  SourceWatch src;
+  GstPad* pad = gst_element_get_static_pad(vsrc, "src");
+  gst_pad_add_probe(pad, (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                                           GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+                    SourceWatch::probe, &src, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(vsrc);
+
+  guint64 resumed_messages = 0;
+  Child& viewer = chromium("chromium", {"--drop", "--frames", "31", "--timeout", "40"});
+  JsonLine r = viewer.json(60000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(r.boolean("resumed")) << r.text();
+  EXPECT_GT(r.number("framesDecoded"), 30) << "frames on the resumed connection: " << r.text();
+  GstBus* bus = gst_element_get_bus(pipeline());
+  while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
+    if (gst_structure_has_name(gst_message_get_structure(m), "nvcf-session-resumed"))
+      resumed_messages++;
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  EXPECT_EQ(resumed_messages, 1u);
+  /* 30 fps for the whole run, never restarted. */
+  EXPECT_GT(src.frames.load(), 60u);
+  EXPECT_EQ(src.restarts.load(), 0) << "the source restarted during the resume";
+}
+
+/* werift (no decoding) receives H.264 RTP and Opus audio; three viewers
+ * one after the other, since a session must not depend on the last one. */
+TEST_F(WebRtc, WeriftH264) {
+  REQUIRE_TOOLS(kNode | kWerift);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
+  for (int i = 0; i < 3; i++) {
+    Child& viewer = werift("werift-" + std::to_string(i), {"--expect-codec", "H264", "--packets", "50"});
+    JsonLine r = viewer.json(40000);
+    ASSERT_TRUE(r.valid()) << viewer.describe();
+    EXPECT_FALSE(watch_->offer_without_ssrc()) << "an offer lacks a=ssrc";
+    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+    EXPECT_GE(r.number("videoPackets"), 50) << r.text();
+    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
+    EXPECT_EQ(r.string("codec"), "H264") << r.text();
+    EXPECT_EQ(r.string("audioCodec"), "opus") << r.text();
+    ASSERT_TRUE(watch_->wait_live(0, 10000));
+  }
+}
+
+/* Credentials posted to the control server reach every new session's
+ * webrtcbin; with relay-only policy on both sides media can only flow
+ * through coturn, so streaming proves the credentials work. */
+TEST_F(WebRtc, TurnRelayOnlyBothSides) {
+  REQUIRE_TOOLS(kNode | kChromium | kTurn);
+  Turn turn;
+  ASSERT_TRUE(turn.start());
+  ASSERT_TRUE(play(std::string(kLoopback) + "ice-transport-policy=relay"));
+  auto posted = http(control(), "POST", "/v1/streaming/creds", "application/json",
+                     turn.creds_json(Turn::kPassword));
+  ASSERT_EQ(posted.status, 200u) << posted.body;
+
+  Child& viewer = chromium("chromium", {"--frames", "31", "--ice", turn.ice_json(true)});
+  JsonLine r = viewer.json(60000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe() << "\ncoturn: " << tail(turn.log(), 3000);
+  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  EXPECT_TRUE(g_str_has_prefix(r.string_in("candidatePair", "local").c_str(), "relay")) << r.text();
+  EXPECT_TRUE(g_str_has_prefix(r.string_in("candidatePair", "remote").c_str(), "relay")) << r.text();
+
+  std::string port = std::to_string(turn.port());
+  {
+    std::lock_guard<std::mutex> l(watch_->lock);
+    ASSERT_EQ(watch_->turn_servers.size(), 1u);
+    EXPECT_EQ(watch_->turn_servers[0],
+              std::string("turn://") + Turn::kUser + ":" + Turn::kPassword + "@127.0.0.1:" + port);
+    EXPECT_EQ(watch_->stun_servers[0], "stun://127.0.0.1:" + port);  // creds-use=both
+  }
+  /* Relay policy: the element offered relay candidates only. */
+  auto cands = watch_->local_candidates();
+  EXPECT_FALSE(cands.empty());
+  for (auto& c : cands)
+    EXPECT_TRUE(contains(c, " typ relay")) << c;
+}
+
+/* A wrong TURN password gives no relay candidate and one warning naming the
+ * server (not the password); the session still streams on host
+ * candidates. */
+TEST_F(WebRtc, TurnWrongPassword) {
+  REQUIRE_TOOLS(kNode | kWerift | kTurn);
+  const std::string wrong = "Wrong-Pass-51d2e8";
+  Turn turn;
+  ASSERT_TRUE(turn.start());
+  LogCapture log;
+  log.start();
+  struct Restore {
+    LogCapture& l;
+    ~Restore() { l.stop(); }
+  } restore{log};
+
+  ASSERT_TRUE(play(kLoopback));
+  auto posted = http(control(), "POST", "/v1/streaming/creds", "application/json", turn.creds_json(wrong));
+  ASSERT_EQ(posted.status, 200u) << posted.body;
+
+  /* The viewer stays until gathering is over (the warning), then leaves. */
+  Child& viewer = werift("werift", {"--packets", "1000000", "--timeout", "30"});
+  bool warned = wait_until([&] { return contains(log.get(), "gave no relay candidate"); }, 20000);
+  EXPECT_TRUE(warned) << "no warning; nvcf log:\n" << tail(log.get(), 4000);
+  EXPECT_TRUE(watch_->wait_connected(1, 10000)) << "the session did not connect on host candidates";
+  sleep_ms(500);
+  viewer.signal(SIGTERM);
+  JsonLine r = viewer.json(15000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(contains(r.string("error"), "interrupted")) << "the streamer ended the session: " << r.text();
+
+  std::string text = log.get();
+  EXPECT_TRUE(contains(text, "TURN server 127.0.0.1:" + std::to_string(turn.port()) + " gave no relay candidate"))
+      << tail(text, 4000);
+  EXPECT_FALSE(contains(text, wrong)) << "the TURN password is in the debug log";
+  auto cands = watch_->local_candidates();
+  EXPECT_FALSE(cands.empty());
+  for (auto& c : cands)
+    EXPECT_FALSE(contains(c, " typ relay")) << c;
+  EXPECT_GE(r.number("videoPackets"), 50) << r.text();
+}
+
+/* Every UDP socket of the process during a live session is a media port
+ * inside port-range: no UPnP/SSDP (1900), no mDNS (5353), no multicast. */
+TEST_F(WebRtc, PortsInsideRange) {
+  REQUIRE_TOOLS(kNode | kChromium);
+  ASSERT_TRUE(play(std::string(kLoopback) + "port-range=47998-48020"));
+  ASSERT_TRUE(own_udp_sockets().empty()) << "UDP sockets before any session";
+  Child& viewer = chromium("chromium", {"--frames", "31", "--hold-seconds", "3"});
+  std::set<std::string> seen;
+  std::vector<std::string> bad;
+  unsigned samples_with_session = 0;
+  while (viewer.running()) {
+    bool live = watch_->live() > 0;
+    for (auto& s : own_udp_sockets()) {
+      std::string where = s.address + ":" + std::to_string(s.port);
+      seen.insert(where);
+      if (s.port < 47998 || s.port > 48020 || s.multicast)
+        bad.push_back(where);
+    }
+    samples_with_session += live;
+    sleep_ms(100);
+  }
+  JsonLine r = viewer.json(1000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+  EXPECT_GT(samples_with_session, 10u);
+  EXPECT_FALSE(seen.empty()) << "no UDP socket seen during the session";
+  std::string all;
+  for (auto& s : seen)
+    all += s + " ";
+  EXPECT_TRUE(bad.empty()) << "outside 47998-48020 or multicast: " << bad.front() << " (all: " << all << ")";
+  for (auto& s : seen) {
+    EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":1900")) << s;
+    EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":5353")) << s;
+  }
+}
+
+/* max-sessions=2: two viewers stream, a third is refused as busy, and
+ * readiness says 500 until one leaves. */
+TEST_F(WebRtc, MaxSessionsTwo) {
+  REQUIRE_TOOLS(kNode | kWerift);
+  ASSERT_TRUE(play(std::string(kLoopback) + "max-sessions=2"));
+  EXPECT_EQ(http(control(), "GET", "/v1/streaming/ready").status, 200u);
+  /* Viewers that stay until told to go (SIGTERM prints their counts). */
+  Child& a = werift("werift-a", {"--packets", "1000000", "--timeout", "30"});
+  Child& b = werift("werift-b", {"--packets", "1000000", "--timeout", "30"});
+  ASSERT_TRUE(watch_->wait_live(2, 20000)) << a.describe() << "\n" << b.describe();
+  ASSERT_TRUE(watch_->wait_connected(2, 20000)) << a.describe() << "\n" << b.describe();
+  auto ready = http(control(), "GET", "/v1/streaming/ready");
+  EXPECT_EQ(ready.status, 500u) << ready.body;
+  EXPECT_TRUE(contains(ready.body, "busy")) << ready.body;
+
+  Child& third = probe("probe", {"--timeout", "10"});
+  JsonLine p = third.json(20000);
+  ASSERT_TRUE(p.valid()) << third.describe();
+  EXPECT_EQ(p.string("event"), "error") << p.text();
+  EXPECT_TRUE(contains(p.string("details"), "busy")) << p.text();
+  EXPECT_EQ(watch_->live(), 2);
+
+  sleep_ms(1000);  // both keep streaming meanwhile
+  std::vector<JsonLine> results;
+  for (Child* v : {&a, &b}) {
+    v->signal(SIGTERM);
+    results.push_back(v->json(15000));
+    ASSERT_TRUE(results.back().valid()) << v->describe();
+    EXPECT_TRUE(contains(results.back().string("error"), "interrupted"))
+        << v->name() << " lost its session: " << results.back().text();
+  }
+  EXPECT_TRUE(watch_->wait_live(0, 10000));
+  EXPECT_TRUE(wait_until([&] { return http(control(), "GET", "/v1/streaming/ready").status == 200; }, 5000));
+  for (auto& r : results)
+    EXPECT_GE(r.number("videoPackets"), 50) << r.text();
+  EXPECT_FALSE(watch_->offer_without_ssrc()) << "an offer lacks a=ssrc";
+}
+
+/* --------------------------------------------------- gst-launch-1.0 child */
+
+namespace {
+
+/* gst-launch-1.0 running a launch line with the uninstalled plugin, ports
+ * from the environment (NVCF's variables), ICE on loopback. */
+class LaunchLine {
+ public:
+  explicit LaunchLine(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+
+  bool start() {
+    control_ = free_port();
+    streaming_ = free_port();
+    while (streaming_ == control_)
+      streaming_ = free_port();
+    /* Explicit ports on the line win over the environment. */
+    for (auto& a : argv_) {
+      if (g_str_has_prefix(a.c_str(), "control-port="))
+        control_ = std::stoul(a.substr(13));
+      if (g_str_has_prefix(a.c_str(), "streaming-port="))
+        streaming_ = std::stoul(a.substr(15));
+    }
+    /* Seeded with this process's registry: only our plugin is new. */
+    std::string registry = dir_.file("registry.bin");
+    if (const char* mine = g_getenv("GST_REGISTRY"); mine && exists(mine)) {
+      std::ofstream(registry, std::ios::binary) << read_file(mine);
+    }
+    std::vector<std::string> argv = argv_;
+    argv[0] = program(argv[0].c_str());
+    if (!child_.start(argv, {{"GST_PLUGIN_PATH", NVCF_PLUGIN_DIR},
+                             {"GST_REGISTRY", registry},
+                             {"GST_REGISTRY_FORK", "no"},
+                             {"CONTROL_SERVER_PORT", std::to_string(control_)},
+                             {"STREAMING_SERVER_PORT", std::to_string(streaming_)},
+                             {"NVCF_ICE_ADDRESSES", "127.0.0.1"},
+                             {"GST_DEBUG", "*:1"}}))
+      return false;
+    bool up = wait_until([&] { return !child_.running() || tcp_accepts(streaming_); }, 30000, 100);
+    if (!up || !child_.running()) {
+      ADD_FAILURE() << "gst-launch-1.0 did not open 127.0.0.1:" << streaming_ << "\n" << child_.describe();
+      return false;
+    }
+    /* Ready for a viewer once media flows. */
+    wait_until([&] { return http(control_, "GET", "/v1/streaming/ready").status == 200; }, 10000, 100);
+    return true;
+  }
+  std::string signalling() const { return "ws://127.0.0.1:" + std::to_string(streaming_) + "/sign_in"; }
+  unsigned control() const { return control_; }
+  Child& child() { return child_; }
+
+ private:
+  std::vector<std::string> argv_;
+  TempDir dir_;
+  Child child_{"gst-launch"};
+  unsigned control_ = 0, streaming_ = 0;
+};
+
+/* The first "gst-launch-1.0 videotestsrc is-live=true ! nvcfwebrtcsink..."
+ * line of the README, "" if none. */
+std::string readme_launch_line() {
+  std::istringstream lines(read_file(std::string(NVCF_SOURCE_ROOT) + "/README.md"));
+  std::string line;
+  const char* want = "gst-launch-1.0 videotestsrc is-live=true ! nvcfwebrtcsink";
+  while (std::getline(lines, line)) {
+    std::string s = line;
+    s.erase(0, s.find_first_not_of(" \t"));
+    if (g_str_has_prefix(s.c_str(), "$ "))
+      s.erase(0, 2);
+    if (!g_str_has_prefix(s.c_str(), want))
+      continue;
+    /* "... ! nvcfwebrtcsink", not "... ! nvcfwebrtcsinkfoo". */
+    char next = s[strlen(want)];
+    if (next && next != ' ' && next != '\\')
+      continue;
+    /* Shell continuation lines. */
+    while (!s.empty() && s.back() == '\\' && std::getline(lines, line))
+      s = s.substr(0, s.size() - 1) + " " + line;
+    return s;
+  }
+  return "";
+}
+
+}  // namespace
+
+/* The README's launch line really runs: Chromium decodes it, and
+ * gst-launch-1.0 is still serving afterwards and stops on SIGINT. */
+TEST(WebRtcLaunch, ReadmeLaunchLine) {
+  REQUIRE_TOOLS(kNode | kChromium | kLaunch);
+  std::string line = readme_launch_line();
+  if (line.empty())
+    GTEST_SKIP() << "README.md has no line starting with \"gst-launch-1.0 videotestsrc is-live=true ! "
+                    "nvcfwebrtcsink\" yet";
+  gchar** parsed = nullptr;
+  GError* error = nullptr;
+  ASSERT_TRUE(g_shell_parse_argv(line.c_str(), nullptr, &parsed, &error)) << line << ": " << error->message;
+  std::vector<std::string> argv;
+  for (gchar** a = parsed; *a; a++)
+    argv.push_back(*a);
+  g_strfreev(parsed);
+
+  LaunchLine launch(argv);
+  ASSERT_TRUE(launch.start()) << line;
+  Child viewer("chromium");
+  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
+                            "--frames", "31"}));
+  JsonLine r = viewer.json(60000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe() << "\n" << launch.child().describe();
+  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+
+  /* Still serving once the viewer left (a viewer leaving is not fatal):
+   * readiness answers 200 again. */
+  /* A leaving viewer's SCTP/DTLS errors must not reach the pipeline's bus
+   * (gst-launch-1.0 would stop on them). */
+  auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
+  bool serving = wait_until([&] { return viewer_error() || ready_status(launch.control()) == 200; }, 10000, 200);
+  ASSERT_FALSE(viewer_error()) << launch.child().describe();
+  ASSERT_TRUE(serving) << "not ready for a new viewer after the first left\n" << launch.child().describe();
+  sleep_ms(1000);  // such an error, when it comes, comes within a second
+  ASSERT_FALSE(viewer_error()) << launch.child().describe();
+  launch.child().signal(SIGINT);
+  bool stopped = launch.child().wait_exit(15000);
+  EXPECT_TRUE(stopped) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
+  if (stopped) {
+    EXPECT_TRUE(WIFEXITED(launch.child().exit_status())) << launch.child().describe();
+  }
+}
+
+/* Stopping the pipeline while a viewer is connected tells the viewer and
+ * returns (run in gst-launch-1.0: a hang must not hang this suite). */
+TEST(WebRtcLaunch, StopWithLiveViewer) {
+  REQUIRE_TOOLS(kNode | kChromium | kLaunch);
+  LaunchLine launch({"gst-launch-1.0", "videotestsrc", "is-live=true", "!",
+                     "video/x-raw,width=320,height=240,framerate=30/1", "!", "nvcfwebrtcsink",
+                     "control-address=127.0.0.1"});
+  ASSERT_TRUE(launch.start());
+  /* A viewer that would stay for 20 s. */
+  Child viewer("chromium");
+  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
+                            "--frames", "31", "--hold-seconds", "20"}));
+  /* max-sessions=1: readiness 500 means the session is up. */
+  ASSERT_TRUE(wait_until([&] { return ready_status(launch.control()) == 500; }, 30000, 100)) << viewer.describe();
+  sleep_ms(3000);  // frames flowing, the viewer holding
+  launch.child().signal(SIGINT);
+  bool stopped = launch.child().wait_exit(8000);
+  JsonLine r = viewer.json(30000);
+  /* A hang here was a deadlock: the branch queue stopped while its thread
+   * waited inside webrtcbin's PAUSED sink. */
+  ASSERT_TRUE(stopped) << "gst-launch-1.0 hangs stopping with a live session\n" << launch.child().describe();
+  EXPECT_TRUE(WIFEXITED(launch.child().exit_status())) << launch.child().describe();
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  /* Told by the streamer (endSession), not left to time out. */
+  EXPECT_TRUE(contains(r.string("error"), "client ended")) << r.text() << "\n" << viewer.describe();
+}
+
+/* A one-port range: the first viewer takes the port; the second session
+ * fails with an error naming the range, the first keeps streaming, and the
+ * streamer stays responsive. In gst-launch-1.0: a failing session's
+ * teardown can wedge the element, which must not wedge this suite. */
+TEST(WebRtcLaunch, PortRangeExhausted) {
+  REQUIRE_TOOLS(kNode | kChromium | kLaunch);
+  unsigned port = 48010;
+  /* Another process may hold it: any free port in the 48xxx block will do. */
+  while (port < 48200 && !udp_port_free(port))
+    port++;
+  std::string range = std::to_string(port) + "-" + std::to_string(port);
+  LaunchLine launch({"gst-launch-1.0", "videotestsrc", "is-live=true", "!",
+                     "video/x-raw,width=320,height=240,framerate=30/1", "!", "nvcfwebrtcsink",
+                     "control-address=127.0.0.1", "max-sessions=2", "resume-timeout=0", "port-range=" + range});
+  ASSERT_TRUE(launch.start());
+  auto ready = [&] { return http(launch.control(), "GET", "/v1/streaming/ready"); };
+
+  Child first("chromium");
+  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
+                           "--frames", "31", "--hold-seconds", "6"}));
+  /* The first session holds the port once it has gathered (at its start). */
+  ASSERT_TRUE(wait_until([&] { return contains(ready().body, "\"sessions\":1"); }, 30000, 100)) << first.describe();
+  sleep_ms(1000);
+
+  Child second("probe");
+  ASSERT_TRUE(second.start({program("node"), e2e_path("ws-probe.mjs"), "--signalling", launch.signalling(),
+                            "--timeout", "20", "--after-start-ms", "8000"}));
+  JsonLine p = second.json(30000);
+  ASSERT_TRUE(p.valid()) << second.describe();
+  /* The element must still answer once the failed session is gone. */
+  sleep_ms(500);
+  unsigned after = ready_status(launch.control());
+  JsonLine r = first.json(40000);
+  EXPECT_EQ(p.string("event"), "error") << p.text();
+  EXPECT_TRUE(contains(p.string("details"), "no free UDP port in " + range)) << p.text();
+  EXPECT_NE(after, 0u) << "the control server stopped answering\n" << launch.child().describe();
+
+  ASSERT_TRUE(r.valid()) << first.describe();
+  EXPECT_TRUE(r.boolean("ok")) << "the first viewer suffered: " << r.text() << "\n" << first.describe();
+  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  EXPECT_TRUE(contains(r.string_in("candidatePair", "remote"), ":" + std::to_string(port) + "/")) << r.text();
+  launch.child().signal(SIGINT);
+  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
+}
+
+/* A viewer that leaves must not take the pipeline down: gst-launch-1.0
+ * (like most applications) stops on an ERROR on the bus, so it must still
+ * serve the next viewer. */
+TEST(WebRtcLaunch, ViewerLeavingKeepsServing) {
+  REQUIRE_TOOLS(kNode | kChromium | kLaunch);
+  LaunchLine launch({"gst-launch-1.0", "videotestsrc", "is-live=true", "!",
+                     "video/x-raw,width=320,height=240,framerate=30/1", "!", "nvcfwebrtcsink",
+                     "control-address=127.0.0.1", "resume-timeout=0"});
+  ASSERT_TRUE(launch.start());
+  Child first("chromium");
+  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
+                           "--frames", "31"}));
+  JsonLine r = first.json(60000);
+  ASSERT_TRUE(r.valid()) << first.describe();
+  ASSERT_TRUE(r.boolean("ok")) << r.text() << "\n" << launch.child().describe();
+
+  /* A leaving viewer's SCTP error on the pipeline bus would stop
+   * gst-launch-1.0; the element keeps it to the session. */
+  auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
+  bool serving = wait_until([&] { return viewer_error() || ready_status(launch.control()) == 200; }, 10000, 200);
+  ASSERT_FALSE(viewer_error()) << launch.child().describe();
+  ASSERT_TRUE(serving) << "not ready again after the viewer left\n" << launch.child().describe();
+  Child second("chromium-2");
+  ASSERT_TRUE(second.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
+                            "--frames", "31"}));
+  JsonLine w = second.json(60000);
+  EXPECT_FALSE(viewer_error()) << launch.child().describe();  // it may come late
+  ASSERT_TRUE(w.valid()) << second.describe();
+  EXPECT_TRUE(w.boolean("ok")) << w.text() << "\n" << launch.child().describe();
+  EXPECT_FALSE(contains(launch.child().err(), "ERROR")) << launch.child().describe();
+  launch.child().signal(SIGINT);
+  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
+}
