@@ -894,6 +894,45 @@ TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
 
 TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
 
+/* Viewer data that is not input reaches the application (data-received
+ * signal and bus message); the application answers with send-data. */
+TEST_F(WebRtcChromium, ApplicationDataBothWays) {
+  REQUIRE_TOOLS(kNode | kChromium);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
+  struct Seen {
+    std::mutex lock;
+    std::string session, channel, text;
+  } seen;
+  g_signal_connect(sink(), "data-received",
+                   G_CALLBACK(+[](GstElement* sink, const gchar* id, const gchar* channel, const gchar* text,
+                                  gpointer data) {
+                     auto* seen = static_cast<Seen*>(data);
+                     {
+                       std::lock_guard<std::mutex> l(seen->lock);
+                       seen->session = id;
+                       seen->channel = channel;
+                       seen->text = text;
+                     }
+                     gboolean sent = FALSE;
+                     g_signal_emit_by_name(sink, "send-data", id, R"({"echo":"pong-42"})", &sent);
+                   }),
+                   &seen);
+  Child& viewer = chromium("chromium", {"--frames", "10", "--send-data", R"({"app":"ping-42"})",
+                                        "--expect-data", "pong-42"});
+  JsonLine r = viewer.json(60000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(contains(r.string("dataReceived"), "pong-42")) << r.text();
+  std::lock_guard<std::mutex> l(seen.lock);
+  EXPECT_EQ(seen.channel, "control");
+  EXPECT_EQ(seen.text, R"({"app":"ping-42"})");
+  EXPECT_FALSE(seen.session.empty());
+  /* Nothing to send to when no session matches. */
+  gboolean sent = TRUE;
+  g_signal_emit_by_name(sink(), "send-data", "no-such-session", "x", &sent);
+  EXPECT_FALSE(sent);
+}
+
 /* Counts the source's frames and notes any restart: a new stream-start or
  * segment, or a frame offset that does not follow the previous one. */
 struct SourceWatch {

@@ -34,7 +34,7 @@ const CHROMIUM_ARGS = [
 
 const USAGE = `usage: node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--frames N=30] [--timeout S=20] [--input] [--ice JSON]
-  [--expect-codec H264|VP8] [--hold-seconds N=0] [--drop] [--subprotocol a,b]
+  [--expect-codec H264|VP8] [--hold-seconds N=0] [--drop] [--send-data TEXT --expect-data SUBSTRING] [--subprotocol a,b]
   [--allow-input-errors] [--screenshot FILE.png] [--chromium /usr/bin/chromium]`;
 
 // --- command line ------------------------------------------------------------
@@ -49,6 +49,8 @@ function parseArgs(argv) {
     expectCodec: null,
     holdSeconds: 0,
     drop: false,
+    sendData: null,
+    expectData: null,
     subprotocol: null,
     allowInputErrors: false,
     screenshot: null,
@@ -85,6 +87,8 @@ function parseArgs(argv) {
       case '--expect-codec': opts.expectCodec = take(); break;
       case '--hold-seconds': opts.holdSeconds = number(take(), a); break;
       case '--drop': opts.drop = true; break;
+      case '--send-data': opts.sendData = take(); break;
+      case '--expect-data': opts.expectData = take(); break;
       case '--subprotocol': opts.subprotocol = take(); break;
       case '--allow-input-errors': opts.allowInputErrors = true; break;
       case '--screenshot': opts.screenshot = take(); break;
@@ -362,6 +366,22 @@ async function run(opts) {
     throw new Error(`codec ${result.codec}, expected ${opts.expectCodec}`);
   }
   if (opts.input) await sendInput(page, deadline, opts);
+
+  if (opts.sendData !== null) {
+    // Application data on the control channel; the streamer's application
+    // answers with send-data, which lands among the channel's messages.
+    await page.waitForFunction(() => window.nvcf.client.channels.get('control')?.readyState === 'open', null,
+      { timeout: Math.max(1000, deadline - Date.now()) });
+    await page.evaluate((t) => window.nvcf.client.channels.get('control').send(t), opts.sendData);
+    log(`data sent: ${opts.sendData}`);
+    if (opts.expectData !== null) {
+      const got = await page.waitForFunction((want) =>
+        window.nvcf.lastReplies.map((r) => JSON.stringify(r)).find((t) => t.includes(want)),
+      opts.expectData, { timeout: Math.max(1000, deadline - Date.now()) });
+      result.dataReceived = await got.jsonValue();
+      log(`data received: ${result.dataReceived}`);
+    }
+  }
 
   if (opts.drop) {
     // Drop the WebSocket as a network failure would; the page reconnects
