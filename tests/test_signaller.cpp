@@ -643,6 +643,21 @@ TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
   EXPECT_NE(body.find("\"state\":\"busy\""), std::string::npos) << body;
   EXPECT_EQ(s->ready_state(), "busy");
   EXPECT_EQ(session_count(*s), 1u);
+  /* stats: the session's webrtcbin statistics under its id, and the
+   * encoder bitrate. */
+  {
+    GstStructure* stats = nullptr;
+    g_object_get(s->sink(), "stats", &stats, NULL);
+    ASSERT_NE(stats, nullptr);
+    const GValue* v = gst_structure_get_value(stats, sid.c_str());
+    ASSERT_NE(v, nullptr) << gst_structure_to_string(stats);
+    ASSERT_TRUE(GST_VALUE_HOLDS_STRUCTURE(v));
+    EXPECT_GT(gst_structure_n_fields(gst_value_get_structure(v)), 0);
+    guint kbps = 0;
+    EXPECT_TRUE(gst_structure_get_uint(stats, "video-bitrate", &kbps));
+    EXPECT_GT(kbps, 0u);
+    gst_structure_free(stats);
+  }
 
   GstStructure* msg = nullptr;
   ASSERT_TRUE(s->wait_element_message("nvcf-session-started", 3000, &msg));

@@ -22,6 +22,7 @@
 #include <gst/video/navigation.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
+#include <gst/video/video.h>
 
 #include <atomic>
 #include <json-glib/json-glib.h>
@@ -871,6 +872,23 @@ class WebRtcChromium : public WebRtc {
     nav.attach(vsrc);
     gst_object_unref(vsrc);
 
+    /* The encoder gets no periodic key frames (infinite GOP): a joining
+     * viewer must make the element ask it for one. */
+    GstElement* enc = nullptr;
+    ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
+                           5000));
+    std::atomic<int> key_requests{0};
+    GstPad* enc_src = gst_element_get_static_pad(enc, "src");
+    gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+                      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+                        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+                          (*static_cast<std::atomic<int>*>(data))++;
+                        return GST_PAD_PROBE_OK;
+                      },
+                      &key_requests, nullptr);
+    gst_object_unref(enc_src);
+    gst_object_unref(enc);
+
     Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
     JsonLine r = viewer.json(60000);
     ASSERT_TRUE(r.valid()) << viewer.describe();
@@ -887,6 +905,7 @@ class WebRtcChromium : public WebRtc {
         },
         3000))
         << nav.summary();
+    EXPECT_GE(key_requests.load(), 1) << "no key unit was requested for the new viewer";
   }
 };
 
