@@ -85,13 +85,15 @@ on_offer_created (GstPromise * promise, gpointer user_data)
     impl->cb.failed ("cannot create an offer: " + why);
     return;
   }
-  /* The offer goes out before gathering starts, so no candidate can reach
-   * the viewer ahead of it. */
+  /* set-local-description is queued before the offer goes out, so a quick
+   * answer's set-remote-description always runs after it. The queued task
+   * (which starts gathering) cannot run before this callback returns: both
+   * live on webrtcbin's own thread, so no candidate overtakes the offer. */
+  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
   gchar *text = gst_sdp_message_as_text (offer->sdp);
   GST_DEBUG ("[%s] offer:\n%s", impl->config.label.c_str (), text);
   impl->cb.offer (text);
   g_free (text);
-  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
   gst_webrtc_session_description_free (offer);
 }
 
