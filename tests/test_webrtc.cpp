@@ -659,30 +659,29 @@ struct NavigationProbe {
   }
 };
 
-/* Collects this process's GStreamer debug lines for some categories. */
+/* Collects this process's GStreamer debug lines: ours and webrtcbin's (which
+ * holds the ICE configuration, TURN URI included) at every level, and every
+ * other category at INFO. A secret must not appear at any of them. */
 struct LogCapture {
   std::mutex lock;
   std::string text;
-  std::vector<std::string> patterns;
 
   static void on_log(GstDebugCategory* cat, GstDebugLevel level, const gchar*, const gchar*, gint,
                      GObject*, GstDebugMessage* message, gpointer data) {
     auto* self = static_cast<LogCapture*>(data);
     const gchar* name = gst_debug_category_get_name(cat);
-    if (!g_str_has_prefix(name, "nvcf"))
-      return;
     const gchar* msg = gst_debug_message_get(message);
     std::lock_guard<std::mutex> l(self->lock);
     self->text += std::string(gst_debug_level_get_name(level)) + " " + name + " " + (msg ? msg : "") + "\n";
   }
-  /* Every nvcf* category at LOG: a secret must not appear at any level. */
   void start() {
-    gst_debug_remove_log_function(gst_debug_log_default);  // keep stderr quiet at LOG
+    gst_debug_remove_log_function(gst_debug_log_default);  // keep stderr quiet
     gst_debug_add_log_function(on_log, this, nullptr);
-    gst_debug_set_threshold_for_name("nvcf*", GST_LEVEL_LOG);
+    gst_debug_set_threshold_from_string("*:INFO,nvcf*:MEMDUMP,webrtc*:MEMDUMP", TRUE);
   }
   void stop() {
-    gst_debug_unset_threshold_for_name("nvcf*");
+    const gchar* env = g_getenv("GST_DEBUG");
+    gst_debug_set_threshold_from_string(env ? env : "", TRUE);
     gst_debug_remove_log_function(on_log);
     gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
   }
@@ -1071,7 +1070,9 @@ TEST_F(WebRtc, TurnRelayOnlyBothSides) {
  * candidates. */
 TEST_F(WebRtc, TurnWrongPassword) {
   REQUIRE_TOOLS(kNode | kWerift | kTurn);
-  const std::string wrong = "Wrong-Pass-51d2e8";
+  /* '+' and '/' are percent-encoded in the TURN URI: neither form may leak. */
+  const std::string wrong = "Wrong+Pass/51d2e8";
+  const std::string wrong_encoded = "Wrong%2BPass%2F51d2e8";
   Turn turn;
   ASSERT_TRUE(turn.start());
   LogCapture log;
@@ -1099,7 +1100,9 @@ TEST_F(WebRtc, TurnWrongPassword) {
   std::string text = log.get();
   EXPECT_TRUE(contains(text, "TURN server 127.0.0.1:" + std::to_string(turn.port()) + " gave no relay candidate"))
       << tail(text, 4000);
+  EXPECT_TRUE(contains(text, "webrtcnice")) << "webrtcbin's ICE log was not captured";
   EXPECT_FALSE(contains(text, wrong)) << "the TURN password is in the debug log";
+  EXPECT_FALSE(contains(text, wrong_encoded)) << "the encoded TURN password is in the debug log";
   auto cands = watch_->local_candidates();
   EXPECT_FALSE(cands.empty());
   for (auto& c : cands)

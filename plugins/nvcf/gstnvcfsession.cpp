@@ -367,6 +367,30 @@ configure_ice (GstNvcfSession::Impl * impl, std::string * error)
   return true;
 }
 
+/* The TURN URI carries the password. webrtcbin's turn-server property would
+ * show it to any deep-notify watcher (gst-launch-1.0 -v), and webrtcnice logs
+ * the whole URI at DEBUG while validating it. So the URI goes to the ICE
+ * object directly (webrtcbin's property still reads it back), with that one
+ * category silenced for the call. */
+static void
+add_turn_server_quietly (GstElement * webrtc, const std::string & uri)
+{
+  GstWebRTCICE *ice = NULL;
+  g_object_get (webrtc, "ice-agent", &ice, NULL);
+  if (!ice)
+    return;
+  GstDebugCategory *cat = _gst_debug_get_category ("webrtcnice");
+  GstDebugLevel saved = GST_LEVEL_NONE;
+  if (cat) {
+    saved = gst_debug_category_get_threshold (cat);
+    gst_debug_category_set_threshold (cat, GST_LEVEL_NONE);
+  }
+  gst_webrtc_ice_set_turn_server (ice, uri.c_str ());
+  if (cat)
+    gst_debug_category_set_threshold (cat, saved);
+  gst_object_unref (ice);
+}
+
 static GstElement *
 make (const char *factory, const std::string & name, std::string * error)
 {
@@ -397,8 +421,7 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
     g_object_set (impl->webrtc, "stun-server",
         impl->config.stun_server.c_str (), NULL);
   if (!impl->config.turn_server.empty ())
-    g_object_set (impl->webrtc, "turn-server",
-        impl->config.turn_server.c_str (), NULL);
+    add_turn_server_quietly (impl->webrtc, impl->config.turn_server);
   if (!configure_ice (impl, error))
     return false;
 
