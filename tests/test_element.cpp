@@ -74,7 +74,14 @@ TEST_F(Element, DefaultsFromEnvironment) {
 TEST_F(Element, BadEnvironmentFallsBackToDefaults) {
   setenv("CONTROL_SERVER_PORT", "eighty", 1);
   setenv("STREAMING_PORT_BINDING_RANGE", "50000-40000", 1);
+  setenv("NVCF_SESSION_POLICY", "sometimes", 1);
+  /* Each bad value is named on stderr (g_warning), whatever GST_DEBUG says. */
+  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*CONTROL_SERVER_PORT*");
+  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*STREAMING_PORT_BINDING_RANGE*using 47998-48020*");
+  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*NVCF_SESSION_POLICY must be reuse or exit*");
   GstElement* e = make();
+  g_test_assert_expected_messages();
+  unsetenv("NVCF_SESSION_POLICY");
   Props p = read(e);
   EXPECT_EQ(p.control, 8111u);
   EXPECT_EQ(p.range, "47998-48020");

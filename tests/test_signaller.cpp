@@ -742,6 +742,55 @@ TEST_F(Signaller, AbruptDisconnectEndsSession) {
   end_session(b, *s, sid2);
 }
 
+/* A later POST to /v1/streaming/creds replaces the earlier one whole: the
+ * next session's ICE configuration has the second server, user and password
+ * and nothing of the first. */
+TEST_F(Signaller, LaterCredentialsReplaceEarlierOnes) {
+  auto s = playing("max-sessions=1");
+  auto post = [&](const std::string& body) {
+    return http(s->control_port(), "POST", "/v1/streaming/creds", "application/json", body).status;
+  };
+  ASSERT_EQ(post(R"({"stunIp":"127.0.0.2","stunPort":3001,"username":"first-user","password":"first-pass"})"),
+            200u);
+  ASSERT_EQ(post(R"({"stunIp":"127.0.0.3","stunPort":3002,"username":"second-user","password":"second-pass"})"),
+            200u);
+  struct Servers {
+    std::mutex lock;
+    std::string stun, turn;
+    int count = 0;
+  } seen;
+  auto on_created = +[](GstElement*, const gchar*, GstElement* webrtc, gpointer data) {
+    auto* seen = static_cast<Servers*>(data);
+    gchar* stun = nullptr;
+    gchar* turn = nullptr;
+    g_object_get(webrtc, "stun-server", &stun, "turn-server", &turn, NULL);
+    std::lock_guard<std::mutex> l(seen->lock);
+    seen->stun = stun ? stun : "";
+    seen->turn = turn ? turn : "";
+    seen->count++;
+    g_free(stun);
+    g_free(turn);
+  };
+  g_signal_connect(s->sink(), "webrtcbin-created", G_CALLBACK(on_created), &seen);
+  WsClient a;
+  connect_gst(a, *s);
+  std::string sid = start_session(a, producer_id(a));
+  ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(spin_until(
+      [&] {
+        std::lock_guard<std::mutex> l(seen.lock);
+        return seen.count > 0;
+      },
+      5000));
+  {
+    std::lock_guard<std::mutex> l(seen.lock);
+    ASSERT_EQ(seen.count, 1);
+    EXPECT_EQ(seen.stun, "stun://127.0.0.3:3002");
+    EXPECT_EQ(seen.turn, "turn://second-user:second-pass@127.0.0.3:3002");
+  }
+  end_session(a, *s, sid);
+}
+
 /* Closing the socket cleanly without endSession ends the session too. */
 TEST_F(Signaller, CloseWithoutEndSessionEndsSession) {
   auto s = playing();

@@ -1604,11 +1604,12 @@ gst_nvcf_webrtc_sink_init (GstNvcfWebrtcSink * self)
   auto *priv = new GstNvcfWebrtcSinkPrivate ();
   self->priv = priv;
 
-  /* NVCF passes its configuration through the environment. */
+  /* NVCF passes its configuration through the environment. A bad value is
+   * a deployment mistake: say so on stderr at any debug level. */
   std::string warning;
   auto warn = [&] {
     if (!warning.empty ())
-      GST_WARNING_OBJECT (self, "%s", warning.c_str ());
+      g_warning ("nvcfwebrtcsink: %s", warning.c_str ());
     warning.clear ();
   };
   priv->control_port = nvcf::env_control_port (&warning);
@@ -1626,7 +1627,7 @@ gst_nvcf_webrtc_sink_init (GstNvcfWebrtcSink * self)
           g_getenv ("NVCF_SESSION_POLICY") : "reuse"))
     priv->session_policy = *policy;
   else
-    GST_WARNING_OBJECT (self, "NVCF_SESSION_POLICY must be reuse or exit");
+    g_warning ("nvcfwebrtcsink: NVCF_SESSION_POLICY must be reuse or exit; using reuse");
   priv->readiness.set_policy (priv->session_policy);
   priv->readiness.set_max_sessions (priv->max_sessions);
   gchar *uuid = g_uuid_string_random ();

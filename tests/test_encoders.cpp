@@ -1,0 +1,114 @@
+/* Encoder choice for raw input and the low-latency settings of each encoder:
+ * the preference order, the errors, and that every property the settings
+ * name really exists on the installed element and takes the value. */
+#include <gtest/gtest.h>
+#include <gst/gst.h>
+
+#include <set>
+
+#include "core/encoders.h"
+
+using nvcf::choose_video_encoder;
+using nvcf::video_encoder_setup;
+
+namespace {
+
+auto only(std::set<std::string> present) {
+  return [present](const std::string& name) { return present.count(name) > 0; };
+}
+
+std::string property(const nvcf::EncoderSetup& s, const std::string& name) {
+  for (auto& [k, v] : s.properties)
+    if (k == name)
+      return v;
+  return "<unset>";
+}
+
+}  // namespace
+
+TEST(EncoderChoice, AutoPrefersHardwareThenH264ThenVp8) {
+  std::string error;
+  EXPECT_EQ(choose_video_encoder("auto", only({"nvh264enc", "x264enc", "vp8enc"}), &error), "nvh264enc");
+  EXPECT_EQ(choose_video_encoder("auto", only({"x264enc", "openh264enc", "vp8enc"}), &error), "x264enc");
+  EXPECT_EQ(choose_video_encoder("auto", only({"openh264enc", "vp8enc"}), &error), "openh264enc");
+  EXPECT_EQ(choose_video_encoder("auto", only({"vp8enc"}), &error), "vp8enc");
+  EXPECT_EQ(choose_video_encoder("", only({"vp8enc", "x264enc"}), &error), "x264enc") << "empty means auto";
+}
+
+TEST(EncoderChoice, NothingUsableSaysWhatWasTried) {
+  std::string error;
+  EXPECT_EQ(choose_video_encoder("auto", only({"theoraenc"}), &error), "");
+  for (const char* tried : {"nvh264enc", "x264enc", "openh264enc", "vp8enc"})
+    EXPECT_NE(error.find(tried), std::string::npos) << error;
+}
+
+TEST(EncoderChoice, ExplicitNameMustExist) {
+  std::string error;
+  EXPECT_EQ(choose_video_encoder("vp8enc", only({"x264enc", "vp8enc"}), &error), "vp8enc");
+  EXPECT_EQ(choose_video_encoder("nvh264enc", only({"x264enc"}), &error), "");
+  EXPECT_NE(error.find("\"nvh264enc\" is not available"), std::string::npos) << error;
+}
+
+TEST(EncoderSetup, LowLatencySettings) {
+  auto nv = video_encoder_setup("nvh264enc", 6000);
+  EXPECT_EQ(property(nv, "rc-mode"), "cbr");
+  EXPECT_EQ(property(nv, "bframes"), "0");
+  EXPECT_EQ(property(nv, "gop-size"), "-1");
+  EXPECT_EQ(property(nv, "rc-lookahead"), "0");
+  EXPECT_EQ(property(nv, "vbv-buffer-size"), "200") << "about one frame at 30 fps, in kbit";
+  EXPECT_EQ(nv.parser, "h264parse");
+
+  auto x = video_encoder_setup("x264enc", 4000);
+  EXPECT_EQ(property(x, "tune"), "zerolatency");
+  EXPECT_EQ(property(x, "bframes"), "0");
+  EXPECT_EQ(property(x, "bitrate"), "4000");
+  EXPECT_EQ(x.caps, "video/x-h264,profile=constrained-baseline");
+
+  auto vp8 = video_encoder_setup("vp8enc", 2000);
+  EXPECT_EQ(vp8.media_type, "video/x-vp8");
+  EXPECT_EQ(vp8.parser, "");
+  EXPECT_EQ(property(vp8, "target-bitrate"), "2000000") << "vp8enc counts bit/s";
+  EXPECT_EQ(property(vp8, "deadline"), "1");
+}
+
+/* A misspelt property would be skipped silently by gst_util_set_object_arg:
+ * check each against the real element and read the value back. */
+TEST(EncoderSetup, PropertiesExistOnInstalledEncoders) {
+  gst_init(nullptr, nullptr);
+  int checked = 0;
+  std::string missing;
+  for (const auto& factory : nvcf::video_encoder_preference()) {
+    GstElement* enc = gst_element_factory_make(factory.c_str(), nullptr);
+    if (!enc) {
+      missing += " " + factory;
+      continue;
+    }
+    auto setup = video_encoder_setup(factory, 3000);
+    EXPECT_FALSE(setup.properties.empty()) << factory;
+    for (auto& [name, value] : setup.properties) {
+      GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(enc), name.c_str());
+      ASSERT_NE(spec, nullptr) << factory << " has no property " << name;
+      gst_util_set_object_arg(G_OBJECT(enc), name.c_str(), value.c_str());
+      GValue got = G_VALUE_INIT, want = G_VALUE_INIT;
+      g_value_init(&got, spec->value_type);
+      g_value_init(&want, spec->value_type);
+      g_object_get_property(G_OBJECT(enc), name.c_str(), &got);
+      ASSERT_TRUE(gst_value_deserialize(&want, value.c_str())) << factory << "." << name << "=" << value;
+      EXPECT_EQ(gst_value_compare(&got, &want), GST_VALUE_EQUAL)
+          << factory << "." << name << ": set " << value << ", got " << gst_value_serialize(&got);
+      g_value_unset(&got);
+      g_value_unset(&want);
+    }
+    if (!setup.parser.empty()) {
+      GstElementFactory* parser = gst_element_factory_find(setup.parser.c_str());
+      EXPECT_NE(parser, nullptr) << setup.parser;
+      if (parser)
+        gst_object_unref(parser);
+    }
+    gst_object_unref(enc);
+    checked++;
+  }
+  if (!missing.empty())
+    std::cout << "[ SKIPPED ] not installed here:" << missing << std::endl;
+  EXPECT_GT(checked, 0) << "no encoder at all";
+}
