@@ -211,11 +211,16 @@ std::string missing(unsigned needs) {
   return out;
 }
 
-#define REQUIRE_TOOLS(needs)                                          \
-  do {                                                                \
-    std::string gone_ = missing(needs);                               \
-    if (!gone_.empty())                                               \
-      GTEST_SKIP() << "missing for this real-peer test: " << gone_;   \
+/* Skipped where a peer is missing, unless the build asked for the peers
+ * (-Dbrowser-tests=enabled, as scripts/test does): then a missing peer is a
+ * failure, so a broken install cannot pass as a row of skips. */
+#define REQUIRE_TOOLS(needs)                                                \
+  do {                                                                      \
+    std::string gone_ = missing(needs);                                     \
+    if (!gone_.empty() && g_strcmp0(g_getenv("NVCF_REQUIRE_PEERS"), "1") == 0) \
+      FAIL() << "missing for this real-peer test: " << gone_;               \
+    if (!gone_.empty())                                                     \
+      GTEST_SKIP() << "missing for this real-peer test: " << gone_;         \
   } while (0)
 
 /* ------------------------------------------------------------------- JSON */
