@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "nvcftest.h"
+#include "pipelinefile.h"
 
 using nvcftest::http;
 using nvcftest::Streamer;
@@ -776,6 +778,93 @@ std::vector<UdpSocket> own_udp_sockets() {
   return out;
 }
 
+/* Force-key-unit requests arriving upstream at an encoder's src pad. The
+ * pipeline outlives the probe on early test exits. */
+class KeyUnitProbe {
+ public:
+  ~KeyUnitProbe() {
+    if (pad_) {
+      gst_pad_remove_probe(pad_, probe_);
+      gst_object_unref(pad_);
+    }
+  }
+  void attach(GstElement* encoder) {
+    pad_ = gst_element_get_static_pad(encoder, "src");
+    probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_event, this, nullptr);
+  }
+  int count() const { return count_.load(); }
+  /* Waits until no request came for quiet_ms; the count then. */
+  int settle(int quiet_ms, int timeout_ms) {
+    int last = count();
+    gint64 since = now_ms();
+    wait_until(
+        [&] {
+          int n = count();
+          if (n != last) {
+            last = n;
+            since = now_ms();
+          }
+          return now_ms() - since >= quiet_ms;
+        },
+        timeout_ms);
+    return count();
+  }
+
+ private:
+  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+      static_cast<KeyUnitProbe*>(data)->count_++;
+    return GST_PAD_PROBE_OK;
+  }
+  GstPad* pad_ = nullptr;
+  gulong probe_ = 0;
+  std::atomic<int> count_{0};
+};
+
+/* The first element of that factory anywhere in the bin (a reference). */
+GstElement* find_by_factory(GstElement* bin, const char* factory) {
+  GstElement* found = nullptr;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && g_strcmp0(GST_OBJECT_NAME(f), factory) == 0)
+      found = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return found;
+}
+
+/* A file of pipelines/ prepared as the launcher does, with these variables
+ * set and the file's defaults for the rest; "" (and a failure) if it does
+ * not prepare. */
+std::string shipped_pipeline(const char* file, const std::map<std::string, std::string>& vars) {
+  std::string path = std::string(NVCF_PIPELINES_SOURCE_DIR) + "/" + file;
+  std::string text = read_file(path);
+  if (text.empty()) {
+    ADD_FAILURE() << "cannot read " << path;
+    return "";
+  }
+  std::string error;
+  auto desc = nvcf::prepare_pipeline(
+      text,
+      [&](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end())
+          return std::nullopt;
+        return it->second;
+      },
+      &error);
+  if (!desc) {
+    ADD_FAILURE() << path << ": " << error;
+    return "";
+  }
+  return *desc;
+}
+
 /* ------------------------------------------------------------- the fixture */
 
 class WebRtc : public ::testing::Test {
@@ -784,7 +873,10 @@ class WebRtc : public ::testing::Test {
 
   /* Builds and plays "<source> ! nvcfwebrtcsink name=sink ... <props>". */
   bool play(const std::string& props, const std::string& source = kVideo) {
-    streamer_ = std::make_unique<Streamer>(props, source);
+    return play(std::make_unique<Streamer>(props, source));
+  }
+  bool play(std::unique_ptr<Streamer> streamer) {
+    streamer_ = std::move(streamer);
     if (!streamer_->pipeline() || !streamer_->sink())
       return false;
     watch_->attach(streamer_->sink());
@@ -876,16 +968,8 @@ class WebRtcChromium : public WebRtc {
     GstElement* enc = nullptr;
     ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
                            5000));
-    std::atomic<int> key_requests{0};
-    GstPad* enc_src = gst_element_get_static_pad(enc, "src");
-    gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-                        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
-                          (*static_cast<std::atomic<int>*>(data))++;
-                        return GST_PAD_PROBE_OK;
-                      },
-                      &key_requests, nullptr);
-    gst_object_unref(enc_src);
+    KeyUnitProbe key_requests;
+    key_requests.attach(enc);
     gst_object_unref(enc);
 
     Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
@@ -904,13 +988,68 @@ class WebRtcChromium : public WebRtc {
         },
         3000))
         << nav.summary();
-    EXPECT_GE(key_requests.load(), 1) << "no key unit was requested for the new viewer";
+    EXPECT_GE(key_requests.count(), 1) << "no key unit was requested for the new viewer";
+  }
+
+  /* A file of pipelines/ that encodes upstream of the sink, run as shipped
+   * but at 320x240 to spare the CPU: Chromium decodes it and gets audio, the
+   * sink passes the encoded stream through (no encoder of its own), and the
+   * joining viewer's key unit request reaches the pipeline's encoder. */
+  void run_file(const char* file, const char* encoder, const char* codec, bool add_audio) {
+    REQUIRE_TOOLS(kNode | kChromium);
+    std::string desc = shipped_pipeline(file, {{"NVCF_WIDTH", "320"},
+                                               {"NVCF_HEIGHT", "240"},
+                                               {"NVCF_FPS", "30"},
+                                               {"NVCF_BITRATE", "600"},
+                                               {"NVCF_BITRATE_BPS", "600000"}});
+    ASSERT_FALSE(desc.empty());
+    auto streamer = std::make_unique<Streamer>(Streamer::Description{}, desc, kLoopback);
+    ASSERT_TRUE(streamer->pipeline() && streamer->sink()) << desc;
+    if (add_audio) {
+      /* The file is video only: Opus encoded upstream as well. */
+      GError* err = nullptr;
+      GstElement* audio = gst_parse_bin_from_description(
+          "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=10", TRUE, &err);
+      ASSERT_NE(audio, nullptr) << (err ? err->message : "?");
+      gst_bin_add(GST_BIN(streamer->pipeline()), audio);
+      ASSERT_TRUE(gst_element_link_pads(audio, "src", streamer->sink(), "audio_%u"));
+    }
+    GstElement* enc = find_by_factory(streamer->pipeline(), encoder);
+    ASSERT_NE(enc, nullptr) << "no " << encoder << " in " << desc;
+    KeyUnitProbe key_requests;
+    key_requests.attach(enc);
+    gst_object_unref(enc);
+    ASSERT_TRUE(play(std::move(streamer))) << desc;
+
+    Child& viewer = chromium("chromium", {"--expect-codec", codec, "--frames", "31", "--timeout", "40"});
+    JsonLine r = viewer.json(60000);
+    ASSERT_TRUE(r.valid()) << viewer.describe();
+    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
+    EXPECT_EQ(r.string("codec"), codec) << r.text();
+    EXPECT_GE(key_requests.count(), 1) << "the new viewer's key unit request did not reach " << encoder;
+    GstElement* own = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder");
+    EXPECT_EQ(own, nullptr) << "the sink re-encodes encoded input";
+    if (own)
+      gst_object_unref(own);
   }
 };
 
 TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
 
 TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
+
+/* pipelines/x264-lowlatency.pipeline (x264enc, constrained-baseline) with
+ * Opus added upstream. */
+TEST_F(WebRtcChromium, EncodedH264FromX264Pipeline) {
+  run_file("x264-lowlatency.pipeline", "x264enc", "H264", true);
+}
+
+/* pipelines/audio-video.pipeline: vp8enc and opusenc upstream. */
+TEST_F(WebRtcChromium, EncodedVP8FromAudioVideoPipeline) {
+  run_file("audio-video.pipeline", "vp8enc", "VP8", false);
+}
 
 /* Viewer data that is not input reaches the application (data-received
  * signal and bus message); the application answers with send-data. */
