@@ -515,6 +515,8 @@ struct SessionWatch {
   std::set<std::string> live_ids;  // session-started, not yet session-ended
   int connected = 0;
   std::vector<std::string> turn_servers, stun_servers;  // per webrtcbin-created
+  std::vector<guint> latencies;                          // per webrtcbin-created
+  std::vector<std::string> bundle_policies;              // per webrtcbin-created
   std::vector<std::string> candidates;                  // local, all sessions
   std::vector<std::string> offers;                      // local SDP of connected sessions
 
@@ -539,10 +541,16 @@ struct SessionWatch {
   }
   static void on_webrtcbin(GstElement*, const gchar*, GstElement* webrtc, SessionWatch* w) {
     gchar *turn = nullptr, *stun = nullptr;
-    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, NULL);
+    guint latency = G_MAXUINT;
+    GstWebRTCBundlePolicy bundle = GST_WEBRTC_BUNDLE_POLICY_NONE;
+    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, "latency", &latency, "bundle-policy",
+                 &bundle, NULL);
+    GEnumValue* v = g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(GST_TYPE_WEBRTC_BUNDLE_POLICY)), bundle);
     std::lock_guard<std::mutex> l(w->lock);
     w->turn_servers.push_back(turn ? turn : "");
     w->stun_servers.push_back(stun ? stun : "");
+    w->latencies.push_back(latency);
+    w->bundle_policies.push_back(v ? v->value_nick : "?");
     g_free(turn);
     g_free(stun);
   }
@@ -776,6 +784,31 @@ std::vector<UdpSocket> own_udp_sockets() {
     }
   }
   return out;
+}
+
+/* The lines of the first SDP section whose m= line starts with "m=<kind> "
+ * (the m= line included); empty if there is none. */
+std::vector<std::string> sdp_section(const std::string& sdp, const std::string& kind) {
+  std::vector<std::string> out;
+  std::istringstream lines(sdp);
+  std::string line;
+  bool in = false;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (g_str_has_prefix(line.c_str(), "m=")) {
+      if (in)
+        break;
+      in = g_str_has_prefix(line.c_str(), ("m=" + kind + " ").c_str());
+    }
+    if (in)
+      out.push_back(line);
+  }
+  return out;
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& want) {
+  return std::find(lines.begin(), lines.end(), want) != lines.end();
 }
 
 /* Force-key-unit requests arriving upstream at an encoder's src pad. The
@@ -1167,6 +1200,75 @@ TEST_F(WebRtc, WeriftH264) {
     EXPECT_EQ(r.string("audioCodec"), "opus") << r.text();
     ASSERT_TRUE(watch_->wait_live(0, 10000));
   }
+  std::lock_guard<std::mutex> l(watch_->lock);
+  /* Nothing posted, nothing set: no STUN/TURN server at all (no public
+   * default). */
+  ASSERT_EQ(watch_->stun_servers.size(), 3u);
+  for (size_t i = 0; i < 3; i++) {
+    EXPECT_EQ(watch_->stun_servers[i], "") << "session " << i;
+    EXPECT_EQ(watch_->turn_servers[i], "") << "session " << i;
+    /* The least jitter-buffer latency, one transport for all media. */
+    EXPECT_EQ(watch_->latencies[i], 0u) << "session " << i;
+    EXPECT_EQ(watch_->bundle_policies[i], "max-bundle") << "session " << i;
+  }
+  /* Every offer: bundled, and video with NACK, PLI, FIR and an RTX
+   * payload for its codec. */
+  ASSERT_EQ(watch_->offers.size(), 3u);
+  for (auto& offer : watch_->offers) {
+    EXPECT_TRUE(contains(offer, "\na=group:BUNDLE ")) << offer;
+    auto video = sdp_section(offer, "video");
+    ASSERT_FALSE(video.empty()) << offer;
+    std::istringstream m(video[0]);
+    std::string media, port, proto, pt;
+    m >> media >> port >> proto >> pt;
+    ASSERT_FALSE(pt.empty()) << video[0];
+    EXPECT_TRUE(has_line(video, "a=rtpmap:" + pt + " H264/90000")) << offer;
+    for (const char* fb : {"nack", "nack pli", "ccm fir"})
+      EXPECT_TRUE(has_line(video, "a=rtcp-fb:" + pt + " " + fb)) << "no rtcp-fb " << fb << "\n" << offer;
+    /* a=rtpmap:<rtx> rtx/90000 with a=fmtp:<rtx> apt=<pt>. */
+    bool rtx = false;
+    for (auto& line : video) {
+      unsigned rtx_pt = 0;
+      if (sscanf(line.c_str(), "a=rtpmap:%u rtx/90000", &rtx_pt) == 1 &&
+          has_line(video, "a=fmtp:" + std::to_string(rtx_pt) + " apt=" + pt))
+        rtx = true;
+    }
+    EXPECT_TRUE(rtx) << "no rtx/90000 mapping for payload " << pt << "\n" << offer;
+  }
+}
+
+/* A PLI from the viewer forces a key unit at the encoder: once the key
+ * units asked for the joining viewer have settled (quiet for 3 s), werift
+ * sends one PLI and a new force-key-unit event must reach the encoder. */
+TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
+  REQUIRE_TOOLS(kNode | kWerift);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
+  GstElement* enc = nullptr;
+  ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
+                         5000));
+  KeyUnitProbe keys;
+  keys.attach(enc);
+  gst_object_unref(enc);
+
+  Child& viewer = werift("werift", {"--expect-codec", "H264", "--packets", "1000000", "--timeout", "60"});
+  ASSERT_TRUE(watch_->wait_connected(1, 30000)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000)) << viewer.describe();
+  int settled = keys.settle(3000, 20000);
+  EXPECT_GE(settled, 1) << "no key unit was requested for the joining viewer";
+  sleep_ms(500);
+  ASSERT_EQ(keys.count(), settled) << "key unit requests did not settle";
+
+  viewer.signal(SIGUSR2);
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000)) << viewer.describe();
+  EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000))
+      << "the viewer's PLI forced no key unit at the encoder (" << keys.count() << " requests)\n"
+      << viewer.describe();
+
+  viewer.signal(SIGTERM);
+  JsonLine r = viewer.json(15000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_EQ(r.number("plisSent"), 1) << r.text();
+  EXPECT_TRUE(contains(r.string("error"), "interrupted")) << "the session ended early: " << r.text();
 }
 
 /* Credentials posted to the control server reach every new session's
