@@ -1001,6 +1001,15 @@ TEST_F(Signaller, NvidiaFraming) {
   EXPECT_EQ((*hb)["hb"].num(), 1) << hb->text;
   EXPECT_EQ(hb->json().size(), 1u) << hb->text;
 
+  /* A malformed frame gets {"error":..} and changes nothing: the session
+   * goes on. */
+  c.send_text("{oops");
+  auto err = c.next_matching([](const Msg& m) { return m["error"].exists() || m["hb"].exists(); });
+  ASSERT_TRUE(err) << "no answer to a malformed frame";
+  EXPECT_EQ(err->json().size(), 1u) << err->text;
+  EXPECT_FALSE((*err)["error"].str().empty()) << err->text;
+  EXPECT_EQ(s->ready_state(), "busy");
+
   /* A bye ends the session. */
   int bye = next_ackid++;
   c.send_text(R"({"ackid":)" + std::to_string(bye) +
