@@ -695,6 +695,7 @@ TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
   ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000, &msg));
   EXPECT_EQ(field(msg, "session-id"), sid);
   EXPECT_EQ(field(msg, "peer-id"), me);
+  EXPECT_NE(field(msg, "peer-meta").find("viewer-a"), std::string::npos) << field(msg, "peer-meta");
   gst_structure_free(msg);
   EXPECT_EQ(session_count(*s), 0u);
   /* The client ended it: no endSession or error is sent back. */

@@ -513,6 +513,7 @@ class Turn {
 struct SessionWatch {
   std::mutex lock;
   std::set<std::string> live_ids;  // session-started, not yet session-ended
+  std::map<std::string, std::string> started_meta, ended_meta;  // peer meta by session id
   int connected = 0;
   std::vector<std::string> turn_servers, stun_servers;  // per webrtcbin-created
   std::vector<guint> latencies;                          // per webrtcbin-created
@@ -530,14 +531,16 @@ struct SessionWatch {
     return candidates;
   }
 
-  static void on_started(GstElement*, const gchar* id, const gchar*, SessionWatch* w) {
+  static void on_started(GstElement*, const gchar* id, const gchar* meta, SessionWatch* w) {
     std::lock_guard<std::mutex> l(w->lock);
     w->live_ids.insert(id);
+    w->started_meta[id] = meta ? meta : "(null)";
   }
   /* A session that fails to start ends without having started. */
-  static void on_ended(GstElement*, const gchar* id, SessionWatch* w) {
+  static void on_ended(GstElement*, const gchar* id, const gchar* meta, SessionWatch* w) {
     std::lock_guard<std::mutex> l(w->lock);
     w->live_ids.erase(id);
+    w->ended_meta[id] = meta ? meta : "(null)";
   }
   static void on_webrtcbin(GstElement*, const gchar*, GstElement* webrtc, SessionWatch* w) {
     gchar *turn = nullptr, *stun = nullptr;
@@ -1201,6 +1204,13 @@ TEST_F(WebRtc, WeriftH264) {
     ASSERT_TRUE(watch_->wait_live(0, 10000));
   }
   std::lock_guard<std::mutex> l(watch_->lock);
+  /* session-ended names the viewer as session-started did: werift's
+   * setPeerStatus meta. */
+  ASSERT_EQ(watch_->ended_meta.size(), 3u);
+  for (auto& [id, meta] : watch_->ended_meta) {
+    EXPECT_TRUE(contains(meta, "werift-viewer")) << id << ": " << meta;
+    EXPECT_EQ(meta, watch_->started_meta[id]) << id;
+  }
   /* Nothing posted, nothing set: no STUN/TURN server at all (no public
    * default). */
   ASSERT_EQ(watch_->stun_servers.size(), 3u);

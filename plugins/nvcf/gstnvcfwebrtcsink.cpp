@@ -122,6 +122,7 @@ struct SessionEntry
 {
   GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
   std::string identity;         /* who may resume it; "" = nobody */
+  std::string peer_meta;        /* the viewer's meta (JSON text), for signals */
   std::unique_ptr<GstNvcfSession> session;
   bool awaiting_resume = false;
   GSource *resume_timer = nullptr;      /* on the service loop */
@@ -609,13 +610,15 @@ sessions_changed (GstNvcfWebrtcSink * self)
 
 static void
 post_session_message (GstNvcfWebrtcSink * self, const char *name,
-    const std::string & id, const GstNvcfClientInfo & client)
+    const std::string & id, const GstNvcfClientInfo & client,
+    const std::string & peer_meta)
 {
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new (name, "session-id", G_TYPE_STRING, id.c_str (),
               "peer-id", G_TYPE_STRING, client.peer_id.c_str (), "request-id",
-              G_TYPE_STRING, client.request_id.c_str (), NULL)));
+              G_TYPE_STRING, client.request_id.c_str (), "peer-meta",
+              G_TYPE_STRING, peer_meta.c_str (), NULL)));
 }
 
 static void
@@ -661,8 +664,10 @@ end_session (GstNvcfWebrtcSink * self, const std::string & id,
   if (entry.session)
     entry.session->stop ();
   sessions_changed (self);
-  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str ());
-  post_session_message (self, "nvcf-session-ended", id, entry.client);
+  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str (),
+      entry.peer_meta.c_str ());
+  post_session_message (self, "nvcf-session-ended", id, entry.client,
+      entry.peer_meta);
 }
 
 static void
@@ -936,7 +941,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     const std::string & identity)
 {
   auto *priv = self->priv;
-  std::string id;
+  std::string id, peer_meta;
   std::unique_ptr<GstNvcfSession> old;
   {
     std::lock_guard<std::mutex> lock (priv->lock);
@@ -946,6 +951,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
         cancel_resume_timer (e);
         e.awaiting_resume = false;
         e.client = client;
+        peer_meta = e.peer_meta;
         old = std::move (e.session);
         break;
       }
@@ -958,7 +964,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     old->stop ();
   sessions_changed (self);
   if (run_session (self, id, client))
-    post_session_message (self, "nvcf-session-resumed", id, client);
+    post_session_message (self, "nvcf-session-resumed", id, client, peer_meta);
   return true;
 }
 
@@ -1008,6 +1014,7 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     SessionEntry & e = priv->sessions[id];
     e.client = client;
     e.identity = identity;
+    e.peer_meta = peer_meta;
   }
   sessions_changed (self);
   GST_INFO_OBJECT (self, "[%s] starting for peer %s%s",
@@ -1017,7 +1024,7 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     return;
   g_signal_emit (self, signals[SIGNAL_SESSION_STARTED], 0, id.c_str (),
       peer_meta.c_str ());
-  post_session_message (self, "nvcf-session-started", id, client);
+  post_session_message (self, "nvcf-session-started", id, client, peer_meta);
 }
 
 static void
@@ -1759,10 +1766,14 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
    * GstNvcfWebrtcSink::session-ended:
    * @sink: the element
    * @session_id: the session that ended
+   * @peer_meta: the viewer's meta, as session-started gave it
+   *
+   * Same arguments as session-started, so one handler can track viewers.
    */
   signals[SIGNAL_SESSION_ENDED] =
       g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_STRING);
   /**
    * GstNvcfWebrtcSink::webrtcbin-created:
    * @sink: the element
