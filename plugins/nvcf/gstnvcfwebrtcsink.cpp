@@ -20,6 +20,8 @@
 
 #include <gst/video/video.h>
 
+#include <cstring>
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -1347,8 +1349,116 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
 
 /* ------------------------------------------------------- stats and data */
 
-/* "nvcf-stats": sessions (count), video-bitrate (kbit/s, when the element
- * encodes), and one field per session id holding webrtcbin's statistics. */
+/* An encoder's target bitrate in kbit/s, if it is a video encoder with a
+ * bitrate property. */
+static std::optional<guint>
+encoder_kbps (GstElement * e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+  const gchar *klass = f ? gst_element_factory_get_metadata (f,
+      GST_ELEMENT_METADATA_KLASS) : NULL;
+  if (!klass || !strstr (klass, "Encoder") || !strstr (klass, "Video"))
+    return std::nullopt;
+  GObjectClass *oclass = G_OBJECT_GET_CLASS (e);
+  auto prop = nvcf::encoder_bitrate_property (GST_OBJECT_NAME (f),
+      [oclass](const std::string & name) {
+        return g_object_class_find_property (oclass, name.c_str ()) != NULL;
+      },
+      [oclass](const std::string & name) {
+        GParamSpec *spec = g_object_class_find_property (oclass, name.c_str ());
+        const gchar *blurb = spec ? g_param_spec_get_blurb (spec) : NULL;
+        return std::string (blurb ? blurb : "");
+      });
+  if (!prop)
+    return std::nullopt;
+  GParamSpec *spec = g_object_class_find_property (oclass, prop->name.c_str ());
+  GValue v = G_VALUE_INIT, u = G_VALUE_INIT;
+  g_value_init (&v, spec->value_type);
+  g_object_get_property (G_OBJECT (e), prop->name.c_str (), &v);
+  g_value_init (&u, G_TYPE_UINT64);
+  std::optional<guint> kbps;
+  if (g_value_transform (&v, &u))
+    kbps = (guint) (g_value_get_uint64 (&u) * prop->bits_per_unit / 1000);
+  g_value_unset (&v);
+  g_value_unset (&u);
+  return kbps;
+}
+
+/* The video encoder feeding pad from upstream: through ghost pads and
+ * single-input elements (capsfilter, queue, parser, tee), a few hops at
+ * most. A reference, or NULL. */
+static GstElement *
+upstream_encoder (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  for (int hops = 0; peer && hops < 8; hops++) {
+    while (GST_IS_GHOST_PAD (peer)) {
+      GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
+      gst_object_unref (peer);
+      peer = target;
+      if (!peer)
+        return NULL;
+    }
+    GstElement *e = gst_pad_get_parent_element (peer);
+    gst_object_unref (peer);
+    peer = NULL;
+    if (!e)
+      break;
+    if (encoder_kbps (e))
+      return e;
+    GstPad *sink = NULL;
+    GST_OBJECT_LOCK (e);
+    if (e->numsinkpads == 1)
+      sink = GST_PAD (gst_object_ref (e->sinkpads->data));
+    GST_OBJECT_UNLOCK (e);
+    gst_object_unref (e);
+    if (!sink)
+      break;
+    peer = gst_pad_get_peer (sink);
+    gst_object_unref (sink);
+  }
+  if (peer)
+    gst_object_unref (peer);
+  return NULL;
+}
+
+/* The first video stream's encoder: ours when the element encodes, else
+ * one found upstream; its factory and target bitrate (kbit/s) go into the
+ * stats, nothing when there is none. */
+static void
+add_encoder_stats (GstNvcfWebrtcSink * self, GstStructure * out)
+{
+  std::string name;
+  GstPad *pad = NULL;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    for (auto &s : self->priv->streams)
+      if (s->video) {
+        name = s->name;
+        pad = GST_PAD (gst_object_ref (s->pad));
+        break;
+      }
+  }
+  if (!pad)
+    return;
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (self),
+      (name + "-encoder").c_str ());
+  if (!enc)
+    enc = upstream_encoder (pad);
+  gst_object_unref (pad);
+  if (!enc)
+    return;
+  if (std::optional<guint> kbps = encoder_kbps (enc))
+    gst_structure_set (out, "video-bitrate", G_TYPE_UINT, *kbps,
+        "video-encoder", G_TYPE_STRING,
+        GST_OBJECT_NAME (gst_element_get_factory (enc)), NULL);
+  gst_object_unref (enc);
+}
+
+/* "nvcf-stats": sessions (count), video-bitrate (kbit/s, the target of the
+ * encoder in use, ours or upstream; absent when none is found) with
+ * video-encoder (its factory), and one field per session id holding
+ * webrtcbin's statistics. */
 static GstStructure *
 collect_stats (GstNvcfWebrtcSink * self)
 {
@@ -1357,9 +1467,9 @@ collect_stats (GstNvcfWebrtcSink * self)
   {
     std::lock_guard<std::mutex> lock (priv->lock);
     gst_structure_set (out, "sessions", G_TYPE_UINT,
-        (guint) priv->sessions.size (), "video-bitrate", G_TYPE_UINT,
-        priv->video_bitrate, NULL);
+        (guint) priv->sessions.size (), NULL);
   }
+  add_encoder_stats (self, out);
   if (!priv->loop.running ())
     return out;
   /* On the loop thread, where sessions cannot vanish meanwhile. */
@@ -1749,7 +1859,9 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Per-session webrtcbin statistics (a field per session id), the "
-          "session count and the encoder bitrate", GST_TYPE_STRUCTURE,
+          "session count, and the target bitrate (video-bitrate, kbit/s) and "
+          "factory (video-encoder) of the video encoder in use, the "
+          "element's or one upstream", GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   /**
