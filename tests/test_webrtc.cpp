@@ -901,6 +901,55 @@ std::string shipped_pipeline(const char* file, const std::map<std::string, std::
   return *desc;
 }
 
+/* This process's TCP sockets from /proc/self/net/tcp{,6}: local and remote
+ * ports and the state (0A = listening). */
+struct TcpSocket {
+  unsigned local_port = 0, remote_port = 0;
+  std::string state;
+  std::string describe() const {
+    return ":" + std::to_string(local_port) + "->:" + std::to_string(remote_port) + " st " + state;
+  }
+};
+
+std::vector<TcpSocket> own_tcp_sockets() {
+  std::vector<TcpSocket> out;
+  std::set<unsigned long> inodes = own_socket_inodes();
+  for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    std::istringstream lines(read_file(table));
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout;
+      unsigned long inode = 0;
+      f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      auto lc = local.rfind(':'), rc = remote.rfind(':');
+      if (!inodes.count(inode) || lc == std::string::npos || rc == std::string::npos)
+        continue;
+      TcpSocket s;
+      s.local_port = std::stoul(local.substr(lc + 1), nullptr, 16);
+      s.remote_port = std::stoul(remote.substr(rc + 1), nullptr, 16);
+      s.state = st;
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+/* GstWebRTCBin elements anywhere inside bin. */
+int webrtcbins_in(GstElement* bin) {
+  int n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    n += g_strcmp0(G_OBJECT_TYPE_NAME(g_value_get_object(&v)), "GstWebRTCBin") == 0;
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return n;
+}
+
 /* ------------------------------------------------------------- the fixture */
 
 class WebRtc : public ::testing::Test {
@@ -1362,14 +1411,21 @@ TEST_F(WebRtc, TurnWrongPassword) {
 }
 
 /* Every UDP socket of the process during a live session is a media port
- * inside port-range: no UPnP/SSDP (1900), no mDNS (5353), no multicast. */
+ * inside port-range: no UPnP/SSDP (1900), no mDNS (5353), no multicast.
+ * ICE opens no TCP socket (ICE-TCP is off): the only TCP sockets are the
+ * control and signalling servers' and their connections. Once the viewer
+ * left, its webrtcbin and every media socket are gone. */
 TEST_F(WebRtc, PortsInsideRange) {
   REQUIRE_TOOLS(kNode | kChromium);
   ASSERT_TRUE(play(std::string(kLoopback) + "port-range=47998-48020"));
   ASSERT_TRUE(own_udp_sockets().empty()) << "UDP sockets before any session";
+  const std::set<unsigned> server_ports = {control(), streamer_->streaming_port()};
+  std::set<std::string> tcp_before;
+  for (auto& t : own_tcp_sockets())
+    tcp_before.insert(t.describe());
   Child& viewer = chromium("chromium", {"--frames", "31", "--hold-seconds", "3"});
   std::set<std::string> seen;
-  std::vector<std::string> bad;
+  std::vector<std::string> bad, bad_tcp;
   unsigned samples_with_session = 0;
   while (viewer.running()) {
     bool live = watch_->live() > 0;
@@ -1378,6 +1434,12 @@ TEST_F(WebRtc, PortsInsideRange) {
       seen.insert(where);
       if (s.port < 47998 || s.port > 48020 || s.multicast)
         bad.push_back(where);
+    }
+    for (auto& t : own_tcp_sockets()) {
+      bool in_range = t.local_port >= 47998 && t.local_port <= 48020;
+      bool server = server_ports.count(t.local_port) || server_ports.count(t.remote_port);
+      if (in_range || (!server && !tcp_before.count(t.describe())))
+        bad_tcp.push_back(t.describe());
     }
     samples_with_session += live;
     sleep_ms(100);
@@ -1395,6 +1457,31 @@ TEST_F(WebRtc, PortsInsideRange) {
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":1900")) << s;
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":5353")) << s;
   }
+  EXPECT_TRUE(bad_tcp.empty()) << "TCP sockets not of the control/signalling servers: " << bad_tcp.front();
+
+  /* Teardown: the session's webrtcbin left the sink, its sockets closed. */
+  ASSERT_TRUE(watch_->wait_live(0, 10000));
+  EXPECT_TRUE(wait_until([&] { return webrtcbins_in(sink()) == 0; }, 5000))
+      << webrtcbins_in(sink()) << " webrtcbin(s) left in the sink";
+  /* webrtcbin closes its sockets when finalized, and messages queued on
+   * the bus hold references to their sources: drain it, as an
+   * application's bus watch would (errors fail the test as in TearDown). */
+  std::string left;
+  wait_until(
+      [&] {
+        for (auto& e : unexpected_errors())
+          ADD_FAILURE() << "error on the bus: " << e;
+        GstBus* bus = gst_element_get_bus(pipeline());
+        while (GstMessage* m = gst_bus_pop(bus))
+          gst_message_unref(m);
+        gst_object_unref(bus);
+        left.clear();
+        for (auto& s : own_udp_sockets())
+          left += s.address + ":" + std::to_string(s.port) + " ";
+        return left.empty();
+      },
+      10000);
+  EXPECT_EQ(left, "") << "UDP sockets still open after the session ended";
 }
 
 /* max-sessions=2: two viewers stream, a third is refused as busy, and
