@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "gstnvcf.h"
 
 namespace nvcftest {
@@ -54,6 +56,42 @@ Streamer::Streamer(const std::string& props, const std::string& source) {
     g_clear_error(&error);
   }
   sink_ = gst_bin_get_by_name(GST_BIN(pipeline_), "sink");
+}
+
+Streamer::Streamer(Description, const std::string& description, const std::string& props) {
+  GError* error = nullptr;
+  pipeline_ = gst_parse_launch(description.c_str(), &error);
+  if (error) {
+    ADD_FAILURE() << "pipeline: " << error->message << "\n" << description;
+    g_clear_error(&error);
+  }
+  if (!pipeline_)
+    return;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue v = G_VALUE_INIT;
+  while (!sink_ && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && g_strcmp0(GST_OBJECT_NAME(f), "nvcfwebrtcsink") == 0)
+      sink_ = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  if (!sink_) {
+    ADD_FAILURE() << "no nvcfwebrtcsink in: " << description;
+    return;
+  }
+  gchar** args = g_strsplit_set(("control-port=0 control-address=127.0.0.1 streaming-port=0 " + props).c_str(),
+                                " \t", -1);
+  for (gchar** a = args; *a; a++) {
+    gchar* eq = strchr(*a, '=');
+    if (!eq)
+      continue;
+    *eq = 0;
+    gst_util_set_object_arg(G_OBJECT(sink_), *a, eq + 1);
+  }
+  g_strfreev(args);
 }
 
 Streamer::~Streamer() {

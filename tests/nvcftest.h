@@ -29,6 +29,11 @@ class Streamer {
  public:
   explicit Streamer(const std::string& props = "",
                     const std::string& source = "videotestsrc is-live=true");
+  /* A whole pipeline description (e.g. a pipelines/ file) holding one
+   * nvcfwebrtcsink: the test ports and then props ("key=value ...") are set
+   * on that sink after parsing. */
+  struct Description {};
+  Streamer(Description, const std::string& description, const std::string& props = "");
   ~Streamer();
   bool set_state(GstState state);  // waits up to 10 s
   GstElement* sink() const { return sink_; }

@@ -127,3 +127,49 @@ TEST_F(Element, RequestPads) {
   gst_object_unref(a0);
   gst_object_unref(e);
 }
+
+namespace {
+
+/* The stats' video-bitrate (kbit/s) and video-encoder; 0 and "" when absent. */
+std::pair<guint, std::string> encoder_stats(GstElement* sink) {
+  GstStructure* st = nullptr;
+  g_object_get(sink, "stats", &st, NULL);
+  guint kbps = 0;
+  std::string factory;
+  if (st) {
+    gst_structure_get_uint(st, "video-bitrate", &kbps);
+    if (const gchar* f = gst_structure_get_string(st, "video-encoder"))
+      factory = f;
+    gst_structure_free(st);
+  }
+  return {kbps, factory};
+}
+
+}  // namespace
+
+/* Encoded input: the bitrate is the upstream encoder's (through capsfilter
+ * and queue), not the element's video-bitrate, which it does not use. */
+TEST_F(Element, StatsBitrateFromUpstreamEncoder) {
+  nvcftest::Streamer x264("video-bitrate=4000",
+                          "videotestsrc ! x264enc bitrate=600 ! video/x-h264,profile=constrained-baseline ! queue");
+  ASSERT_NE(x264.sink(), nullptr);
+  EXPECT_EQ(encoder_stats(x264.sink()), std::make_pair(600u, std::string("x264enc")));
+
+  /* vp8enc counts bit/s. */
+  nvcftest::Streamer vp8("video-bitrate=4000", "videotestsrc ! vp8enc target-bitrate=300000");
+  ASSERT_NE(vp8.sink(), nullptr);
+  EXPECT_EQ(encoder_stats(vp8.sink()), std::make_pair(300u, std::string("vp8enc")));
+}
+
+/* No encoder to be found (encoded data from an application): no bitrate
+ * rather than a made-up one. */
+TEST_F(Element, StatsBitrateAbsentWithoutEncoder) {
+  nvcftest::Streamer s("video-bitrate=4000", "appsrc caps=video/x-h264,stream-format=byte-stream");
+  ASSERT_NE(s.sink(), nullptr);
+  GstStructure* st = nullptr;
+  g_object_get(s.sink(), "stats", &st, NULL);
+  ASSERT_NE(st, nullptr);
+  EXPECT_FALSE(gst_structure_has_field(st, "video-bitrate")) << gst_structure_to_string(st);
+  EXPECT_FALSE(gst_structure_has_field(st, "video-encoder")) << gst_structure_to_string(st);
+  gst_structure_free(st);
+}

@@ -575,7 +575,7 @@ TEST_F(Signaller, ModerateRateIsServed) {
 /* ------------------------------------------------------------- sessions */
 
 TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
-  auto s = playing("max-sessions=1");
+  auto s = playing("max-sessions=1 video-bitrate=1234");
   StartedSignals started;
   g_signal_connect(s->sink(), "session-started", G_CALLBACK(StartedSignals::on_started),
                    &started);
@@ -653,10 +653,34 @@ TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
     ASSERT_NE(v, nullptr) << gst_structure_to_string(stats);
     ASSERT_TRUE(GST_VALUE_HOLDS_STRUCTURE(v));
     EXPECT_GT(gst_structure_n_fields(gst_value_get_structure(v)), 0);
+    /* The element's own encoder, set from video-bitrate. */
     guint kbps = 0;
     EXPECT_TRUE(gst_structure_get_uint(stats, "video-bitrate", &kbps));
-    EXPECT_GT(kbps, 0u);
+    EXPECT_EQ(kbps, 1234u) << gst_structure_to_string(stats);
+    std::string factory = field(stats, "video-encoder");
     gst_structure_free(stats);
+
+    /* An application retuning the encoder: the stats follow the encoder,
+     * not the property. */
+    GstElement* enc = gst_bin_get_by_name(GST_BIN(s->sink()), "video_0-encoder");
+    ASSERT_NE(enc, nullptr);
+    EXPECT_STREQ(GST_OBJECT_NAME(gst_element_get_factory(enc)), factory.c_str());
+    bool retuned = true;
+    if (factory == "x264enc")
+      g_object_set(enc, "bitrate", 777u, NULL);
+    else if (factory == "openh264enc")
+      g_object_set(enc, "bitrate", 777000u, NULL);
+    else if (factory == "vp8enc")
+      g_object_set(enc, "target-bitrate", 777000, NULL);
+    else
+      retuned = false;  // an encoder this test does not know how to retune
+    gst_object_unref(enc);
+    if (retuned) {
+      g_object_get(s->sink(), "stats", &stats, NULL);
+      EXPECT_TRUE(gst_structure_get_uint(stats, "video-bitrate", &kbps));
+      EXPECT_EQ(kbps, 777u) << gst_structure_to_string(stats);
+      gst_structure_free(stats);
+    }
   }
 
   GstStructure* msg = nullptr;
@@ -695,6 +719,7 @@ TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
   ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000, &msg));
   EXPECT_EQ(field(msg, "session-id"), sid);
   EXPECT_EQ(field(msg, "peer-id"), me);
+  EXPECT_NE(field(msg, "peer-meta").find("viewer-a"), std::string::npos) << field(msg, "peer-meta");
   gst_structure_free(msg);
   EXPECT_EQ(session_count(*s), 0u);
   /* The client ended it: no endSession or error is sent back. */
@@ -1049,6 +1074,15 @@ TEST_F(Signaller, NvidiaFraming) {
   ASSERT_TRUE(hb);
   EXPECT_EQ((*hb)["hb"].num(), 1) << hb->text;
   EXPECT_EQ(hb->json().size(), 1u) << hb->text;
+
+  /* A malformed frame gets {"error":..} and changes nothing: the session
+   * goes on. */
+  c.send_text("{oops");
+  auto err = c.next_matching([](const Msg& m) { return m["error"].exists() || m["hb"].exists(); });
+  ASSERT_TRUE(err) << "no answer to a malformed frame";
+  EXPECT_EQ(err->json().size(), 1u) << err->text;
+  EXPECT_FALSE((*err)["error"].str().empty()) << err->text;
+  EXPECT_EQ(s->ready_state(), "busy");
 
   /* A bye ends the session. */
   int bye = next_ackid++;

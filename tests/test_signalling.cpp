@@ -133,9 +133,20 @@ void expect_silent(const SignallingOutput& out) {
   EXPECT_TRUE(out.log.empty()) << out.log;
 }
 
-/* An NVIDIA frame that was ignored: a log line and nothing else. */
-void expect_nvidia_ignored(const SignallingOutput& out) {
-  EXPECT_TRUE(out.replies.empty());
+/* A malformed NVIDIA frame: the ack when it had an ackid (-1: none), then
+ * exactly {"error":"..."} containing `part`, a log line, no request, the
+ * socket kept. */
+void expect_nvidia_error(const SignallingOutput& out, const std::string& part, int64_t ackid = -1) {
+  size_t acks = ackid >= 0 ? 1 : 0;
+  ASSERT_EQ(out.replies.size(), acks + 1) << out.log;
+  if (acks) {
+    Frame ack(out.replies[0]);
+    EXPECT_EQ(ack.keys(), (std::set<std::string>{"ack"}));
+    EXPECT_EQ(ack.num("ack"), ackid);
+  }
+  Frame f(out.replies.back());
+  EXPECT_EQ(f.keys(), (std::set<std::string>{"error"})) << out.replies.back();
+  EXPECT_NE(f.str("error").find(part), std::string::npos) << "error: " << f.str("error");
   EXPECT_TRUE(out.requests.empty());
   EXPECT_FALSE(out.close_reason.has_value());
   EXPECT_FALSE(out.log.empty());
@@ -710,12 +721,9 @@ TEST_F(NvidiaSignalling, PeerInfoWithoutNameOrAckidUsesPeerId) {
   EXPECT_EQ(conn.client_identity(), kPeer);
 }
 
-TEST_F(NvidiaSignalling, PeerInfoThatIsNotAnObjectIsIgnored) {
+TEST_F(NvidiaSignalling, PeerInfoThatIsNotAnObjectGetsError) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia);
-  SignallingOutput out = nv.on_text(R"({"ackid":4,"peer_info":"peer-1"})");
-  expect_only_ack(out, 4);
-  EXPECT_TRUE(out.requests.empty());
-  EXPECT_FALSE(out.log.empty());
+  expect_nvidia_error(nv.on_text(R"({"ackid":4,"peer_info":"peer-1"})"), "peer_info must be an object", 4);
   EXPECT_EQ(nv.client_identity(), "");
 }
 
@@ -747,7 +755,7 @@ TEST_F(NvidiaSignalling, HeartbeatIsAnsweredAndAckidAcked) {
 TEST_F(NvidiaSignalling, AckFromClientIsAcceptedQuietlyAndUnknownIsLogged) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia);
   expect_silent(nv.on_text(R"({"ack":3})"));
-  expect_nvidia_ignored(nv.on_text(R"({"something":"else"})"));
+  expect_nvidia_error(nv.on_text(R"({"something":"else"})"), "peer_info, peer_msg");
   expect_only_ack(nv.on_text(R"({"ackid":8,"something":"else"})"), 8);
 }
 
@@ -821,31 +829,26 @@ TEST_F(NvidiaSignalling, ClientMsgAsObjectIsAcceptedToo) {
   EXPECT_EQ(out.requests[0].sdp, "v=1");
 }
 
-TEST_F(NvidiaSignalling, InvalidMsgIsLoggedAndIgnored) {
+TEST_F(NvidiaSignalling, InvalidMsgGetsErrorAfterAck) {
   start("n1");
   for (const char* bad : {"{not json", "[1,2]", "\"BYE\""}) {
-    SignallingOutput out = client_msg(bad, 6);
-    expect_only_ack(out, 6);
-    EXPECT_TRUE(out.requests.empty()) << bad;
-    EXPECT_FALSE(out.log.empty()) << bad;
+    SCOPED_TRACE(bad);
+    expect_nvidia_error(client_msg(bad, 6), "peer_msg", 6);
   }
-  SignallingOutput no_msg = conn.on_text(R"({"peer_msg":{"from":2,"to":1}})");
-  expect_nvidia_ignored(no_msg);
-  SignallingOutput wrong = conn.on_text(R"({"peer_msg":{"msg":5}})");
-  expect_nvidia_ignored(wrong);
+  expect_nvidia_error(conn.on_text(R"({"peer_msg":{"from":2,"to":1}})"), "peer_msg");
+  expect_nvidia_error(conn.on_text(R"({"peer_msg":{"msg":5}})"), "peer_msg");
   EXPECT_EQ(conn.sessions(), (std::vector<std::string>{"n1"}));
 }
 
-TEST_F(NvidiaSignalling, ClientOfferAndBadCandidatesAreLoggedAndIgnored) {
+TEST_F(NvidiaSignalling, ClientOfferAndBadCandidatesGetErrorAfterAck) {
   start("n1");
   for (const char* bad : {R"({"type":"offer","sdp":"v=0"})", R"({"type":"answer"})",
                           R"({"candidate":"c","sdpMLineIndex":"x"})", R"({"candidate":1})",
                           R"({"other":true})"}) {
-    SignallingOutput out = client_msg(bad, 2);
-    expect_only_ack(out, 2);  // no error frame for NVIDIA clients
-    EXPECT_TRUE(out.requests.empty()) << bad;
-    EXPECT_FALSE(out.log.empty()) << bad;
+    SCOPED_TRACE(bad);
+    expect_nvidia_error(client_msg(bad, 2), "peer_msg", 2);
   }
+  EXPECT_EQ(conn.sessions(), (std::vector<std::string>{"n1"}));
 }
 
 TEST_F(NvidiaSignalling, PeerMsgBeforeAcceptIsIgnored) {
@@ -893,12 +896,22 @@ TEST_F(NvidiaSignalling, RefuseAndErrorSendErrorFrames) {
   EXPECT_EQ(Frame(error[0]).keys(), (std::set<std::string>{"error"}));
 }
 
-TEST_F(NvidiaSignalling, MalformedFramesAreLoggedWithoutReply) {
+/* Each malformed frame gets {"error":..}; the connection keeps working. */
+TEST_F(NvidiaSignalling, MalformedFramesGetErrorFrame) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia);
   for (const char* bad : {"{oops", "[]", "", "\"hb\""}) {
-    SignallingOutput out = nv.on_text(bad);
-    expect_nvidia_ignored(out);
+    SCOPED_TRACE(bad);
+    expect_nvidia_error(nv.on_text(bad), "");
   }
+  expect_nvidia_error(nv.on_text("[]"), "not a JSON object");
+  expect_nvidia_error(nv.on_text(R"({"ackid":3,"peer_info":"peer-1"})"), "peer_info must be an object", 3);
+  SignallingOutput hb = nv.on_text(R"({"hb":1})");
+  ASSERT_EQ(hb.replies.size(), 1u);
+  EXPECT_EQ(Frame(hb.replies[0]).num("hb"), 1);
+  SignallingOutput start = nv.on_text(R"({"ackid":4,"peer_info":{"name":"peer-1"}})");
+  expect_only_ack(start, 4);
+  ASSERT_EQ(start.requests.size(), 1u);
+  EXPECT_EQ(start.requests[0].kind, Kind::StartSession);
 }
 
 TEST_F(NvidiaSignalling, OversizedFrameGetsErrorAndClose) {

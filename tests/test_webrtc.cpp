@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -43,6 +44,7 @@
 #include <vector>
 
 #include "nvcftest.h"
+#include "pipelinefile.h"
 
 using nvcftest::http;
 using nvcftest::Streamer;
@@ -516,8 +518,11 @@ class Turn {
 struct SessionWatch {
   std::mutex lock;
   std::set<std::string> live_ids;  // session-started, not yet session-ended
+  std::map<std::string, std::string> started_meta, ended_meta;  // peer meta by session id
   int connected = 0;
   std::vector<std::string> turn_servers, stun_servers;  // per webrtcbin-created
+  std::vector<guint> latencies;                          // per webrtcbin-created
+  std::vector<std::string> bundle_policies;              // per webrtcbin-created
   std::vector<std::string> candidates;                  // local, all sessions
   std::vector<std::string> offers;                      // local SDP of connected sessions
 
@@ -531,21 +536,29 @@ struct SessionWatch {
     return candidates;
   }
 
-  static void on_started(GstElement*, const gchar* id, const gchar*, SessionWatch* w) {
+  static void on_started(GstElement*, const gchar* id, const gchar* meta, SessionWatch* w) {
     std::lock_guard<std::mutex> l(w->lock);
     w->live_ids.insert(id);
+    w->started_meta[id] = meta ? meta : "(null)";
   }
   /* A session that fails to start ends without having started. */
-  static void on_ended(GstElement*, const gchar* id, SessionWatch* w) {
+  static void on_ended(GstElement*, const gchar* id, const gchar* meta, SessionWatch* w) {
     std::lock_guard<std::mutex> l(w->lock);
     w->live_ids.erase(id);
+    w->ended_meta[id] = meta ? meta : "(null)";
   }
   static void on_webrtcbin(GstElement*, const gchar*, GstElement* webrtc, SessionWatch* w) {
     gchar *turn = nullptr, *stun = nullptr;
-    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, NULL);
+    guint latency = G_MAXUINT;
+    GstWebRTCBundlePolicy bundle = GST_WEBRTC_BUNDLE_POLICY_NONE;
+    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, "latency", &latency, "bundle-policy",
+                 &bundle, NULL);
+    GEnumValue* v = g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(GST_TYPE_WEBRTC_BUNDLE_POLICY)), bundle);
     std::lock_guard<std::mutex> l(w->lock);
     w->turn_servers.push_back(turn ? turn : "");
     w->stun_servers.push_back(stun ? stun : "");
+    w->latencies.push_back(latency);
+    w->bundle_policies.push_back(v ? v->value_nick : "?");
     g_free(turn);
     g_free(stun);
   }
@@ -781,6 +794,167 @@ std::vector<UdpSocket> own_udp_sockets() {
   return out;
 }
 
+/* The lines of the first SDP section whose m= line starts with "m=<kind> "
+ * (the m= line included); empty if there is none. */
+std::vector<std::string> sdp_section(const std::string& sdp, const std::string& kind) {
+  std::vector<std::string> out;
+  std::istringstream lines(sdp);
+  std::string line;
+  bool in = false;
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (g_str_has_prefix(line.c_str(), "m=")) {
+      if (in)
+        break;
+      in = g_str_has_prefix(line.c_str(), ("m=" + kind + " ").c_str());
+    }
+    if (in)
+      out.push_back(line);
+  }
+  return out;
+}
+
+bool has_line(const std::vector<std::string>& lines, const std::string& want) {
+  return std::find(lines.begin(), lines.end(), want) != lines.end();
+}
+
+/* Force-key-unit requests arriving upstream at an encoder's src pad. The
+ * pipeline outlives the probe on early test exits. */
+class KeyUnitProbe {
+ public:
+  ~KeyUnitProbe() {
+    if (pad_) {
+      gst_pad_remove_probe(pad_, probe_);
+      gst_object_unref(pad_);
+    }
+  }
+  void attach(GstElement* encoder) {
+    pad_ = gst_element_get_static_pad(encoder, "src");
+    probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_event, this, nullptr);
+  }
+  int count() const { return count_.load(); }
+  /* Waits until no request came for quiet_ms; the count then. */
+  int settle(int quiet_ms, int timeout_ms) {
+    int last = count();
+    gint64 since = now_ms();
+    wait_until(
+        [&] {
+          int n = count();
+          if (n != last) {
+            last = n;
+            since = now_ms();
+          }
+          return now_ms() - since >= quiet_ms;
+        },
+        timeout_ms);
+    return count();
+  }
+
+ private:
+  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+      static_cast<KeyUnitProbe*>(data)->count_++;
+    return GST_PAD_PROBE_OK;
+  }
+  GstPad* pad_ = nullptr;
+  gulong probe_ = 0;
+  std::atomic<int> count_{0};
+};
+
+/* The first element of that factory anywhere in the bin (a reference). */
+GstElement* find_by_factory(GstElement* bin, const char* factory) {
+  GstElement* found = nullptr;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && g_strcmp0(GST_OBJECT_NAME(f), factory) == 0)
+      found = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return found;
+}
+
+/* A file of pipelines/ prepared as the launcher does, with these variables
+ * set and the file's defaults for the rest; "" (and a failure) if it does
+ * not prepare. */
+std::string shipped_pipeline(const char* file, const std::map<std::string, std::string>& vars) {
+  std::string path = std::string(NVCF_PIPELINES_SOURCE_DIR) + "/" + file;
+  std::string text = read_file(path);
+  if (text.empty()) {
+    ADD_FAILURE() << "cannot read " << path;
+    return "";
+  }
+  std::string error;
+  auto desc = nvcf::prepare_pipeline(
+      text,
+      [&](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end())
+          return std::nullopt;
+        return it->second;
+      },
+      &error);
+  if (!desc) {
+    ADD_FAILURE() << path << ": " << error;
+    return "";
+  }
+  return *desc;
+}
+
+/* This process's TCP sockets from /proc/self/net/tcp{,6}: local and remote
+ * ports and the state (0A = listening). */
+struct TcpSocket {
+  unsigned local_port = 0, remote_port = 0;
+  std::string state;
+  std::string describe() const {
+    return ":" + std::to_string(local_port) + "->:" + std::to_string(remote_port) + " st " + state;
+  }
+};
+
+std::vector<TcpSocket> own_tcp_sockets() {
+  std::vector<TcpSocket> out;
+  std::set<unsigned long> inodes = own_socket_inodes();
+  for (const char* table : {"/proc/self/net/tcp", "/proc/self/net/tcp6"}) {
+    std::istringstream lines(read_file(table));
+    std::string line;
+    std::getline(lines, line);  // header
+    while (std::getline(lines, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout;
+      unsigned long inode = 0;
+      f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> inode;
+      auto lc = local.rfind(':'), rc = remote.rfind(':');
+      if (!inodes.count(inode) || lc == std::string::npos || rc == std::string::npos)
+        continue;
+      TcpSocket s;
+      s.local_port = std::stoul(local.substr(lc + 1), nullptr, 16);
+      s.remote_port = std::stoul(remote.substr(rc + 1), nullptr, 16);
+      s.state = st;
+      out.push_back(s);
+    }
+  }
+  return out;
+}
+
+/* GstWebRTCBin elements anywhere inside bin. */
+int webrtcbins_in(GstElement* bin) {
+  int n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    n += g_strcmp0(G_OBJECT_TYPE_NAME(g_value_get_object(&v)), "GstWebRTCBin") == 0;
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return n;
+}
+
 /* ------------------------------------------------------------- the fixture */
 
 class WebRtc : public ::testing::Test {
@@ -789,7 +963,10 @@ class WebRtc : public ::testing::Test {
 
   /* Builds and plays "<source> ! nvcfwebrtcsink name=sink ... <props>". */
   bool play(const std::string& props, const std::string& source = kVideo) {
-    streamer_ = std::make_unique<Streamer>(props, source);
+    return play(std::make_unique<Streamer>(props, source));
+  }
+  bool play(std::unique_ptr<Streamer> streamer) {
+    streamer_ = std::move(streamer);
     if (!streamer_->pipeline() || !streamer_->sink())
       return false;
     watch_->attach(streamer_->sink());
@@ -881,16 +1058,8 @@ class WebRtcChromium : public WebRtc {
     GstElement* enc = nullptr;
     ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
                            5000));
-    std::atomic<int> key_requests{0};
-    GstPad* enc_src = gst_element_get_static_pad(enc, "src");
-    gst_pad_add_probe(enc_src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-                      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-                        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
-                          (*static_cast<std::atomic<int>*>(data))++;
-                        return GST_PAD_PROBE_OK;
-                      },
-                      &key_requests, nullptr);
-    gst_object_unref(enc_src);
+    KeyUnitProbe key_requests;
+    key_requests.attach(enc);
     gst_object_unref(enc);
 
     Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
@@ -909,13 +1078,68 @@ class WebRtcChromium : public WebRtc {
         },
         3000))
         << nav.summary();
-    EXPECT_GE(key_requests.load(), 1) << "no key unit was requested for the new viewer";
+    EXPECT_GE(key_requests.count(), 1) << "no key unit was requested for the new viewer";
+  }
+
+  /* A file of pipelines/ that encodes upstream of the sink, run as shipped
+   * but at 320x240 to spare the CPU: Chromium decodes it and gets audio, the
+   * sink passes the encoded stream through (no encoder of its own), and the
+   * joining viewer's key unit request reaches the pipeline's encoder. */
+  void run_file(const char* file, const char* encoder, const char* codec, bool add_audio) {
+    REQUIRE_TOOLS(kNode | kChromium);
+    std::string desc = shipped_pipeline(file, {{"NVCF_WIDTH", "320"},
+                                               {"NVCF_HEIGHT", "240"},
+                                               {"NVCF_FPS", "30"},
+                                               {"NVCF_BITRATE", "600"},
+                                               {"NVCF_BITRATE_BPS", "600000"}});
+    ASSERT_FALSE(desc.empty());
+    auto streamer = std::make_unique<Streamer>(Streamer::Description{}, desc, kLoopback);
+    ASSERT_TRUE(streamer->pipeline() && streamer->sink()) << desc;
+    if (add_audio) {
+      /* The file is video only: Opus encoded upstream as well. */
+      GError* err = nullptr;
+      GstElement* audio = gst_parse_bin_from_description(
+          "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=10", TRUE, &err);
+      ASSERT_NE(audio, nullptr) << (err ? err->message : "?");
+      gst_bin_add(GST_BIN(streamer->pipeline()), audio);
+      ASSERT_TRUE(gst_element_link_pads(audio, "src", streamer->sink(), "audio_%u"));
+    }
+    GstElement* enc = find_by_factory(streamer->pipeline(), encoder);
+    ASSERT_NE(enc, nullptr) << "no " << encoder << " in " << desc;
+    KeyUnitProbe key_requests;
+    key_requests.attach(enc);
+    gst_object_unref(enc);
+    ASSERT_TRUE(play(std::move(streamer))) << desc;
+
+    Child& viewer = chromium("chromium", {"--expect-codec", codec, "--frames", "31", "--timeout", "40"});
+    JsonLine r = viewer.json(60000);
+    ASSERT_TRUE(r.valid()) << viewer.describe();
+    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
+    EXPECT_EQ(r.string("codec"), codec) << r.text();
+    EXPECT_GE(key_requests.count(), 1) << "the new viewer's key unit request did not reach " << encoder;
+    GstElement* own = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder");
+    EXPECT_EQ(own, nullptr) << "the sink re-encodes encoded input";
+    if (own)
+      gst_object_unref(own);
   }
 };
 
 TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
 
 TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
+
+/* pipelines/x264-lowlatency.pipeline (x264enc, constrained-baseline) with
+ * Opus added upstream. */
+TEST_F(WebRtcChromium, EncodedH264FromX264Pipeline) {
+  run_file("x264-lowlatency.pipeline", "x264enc", "H264", true);
+}
+
+/* pipelines/audio-video.pipeline: vp8enc and opusenc upstream. */
+TEST_F(WebRtcChromium, EncodedVP8FromAudioVideoPipeline) {
+  run_file("audio-video.pipeline", "vp8enc", "VP8", false);
+}
 
 /* Viewer data that is not input reaches the application (data-received
  * signal and bus message); the application answers with send-data. */
@@ -1033,6 +1257,82 @@ TEST_F(WebRtc, WeriftH264) {
     EXPECT_EQ(r.string("audioCodec"), "opus") << r.text();
     ASSERT_TRUE(watch_->wait_live(0, 10000));
   }
+  std::lock_guard<std::mutex> l(watch_->lock);
+  /* session-ended names the viewer as session-started did: werift's
+   * setPeerStatus meta. */
+  ASSERT_EQ(watch_->ended_meta.size(), 3u);
+  for (auto& [id, meta] : watch_->ended_meta) {
+    EXPECT_TRUE(contains(meta, "werift-viewer")) << id << ": " << meta;
+    EXPECT_EQ(meta, watch_->started_meta[id]) << id;
+  }
+  /* Nothing posted, nothing set: no STUN/TURN server at all (no public
+   * default). */
+  ASSERT_EQ(watch_->stun_servers.size(), 3u);
+  for (size_t i = 0; i < 3; i++) {
+    EXPECT_EQ(watch_->stun_servers[i], "") << "session " << i;
+    EXPECT_EQ(watch_->turn_servers[i], "") << "session " << i;
+    /* The least jitter-buffer latency, one transport for all media. */
+    EXPECT_EQ(watch_->latencies[i], 0u) << "session " << i;
+    EXPECT_EQ(watch_->bundle_policies[i], "max-bundle") << "session " << i;
+  }
+  /* Every offer: bundled, and video with NACK, PLI, FIR and an RTX
+   * payload for its codec. */
+  ASSERT_EQ(watch_->offers.size(), 3u);
+  for (auto& offer : watch_->offers) {
+    EXPECT_TRUE(contains(offer, "\na=group:BUNDLE ")) << offer;
+    auto video = sdp_section(offer, "video");
+    ASSERT_FALSE(video.empty()) << offer;
+    std::istringstream m(video[0]);
+    std::string media, port, proto, pt;
+    m >> media >> port >> proto >> pt;
+    ASSERT_FALSE(pt.empty()) << video[0];
+    EXPECT_TRUE(has_line(video, "a=rtpmap:" + pt + " H264/90000")) << offer;
+    for (const char* fb : {"nack", "nack pli", "ccm fir"})
+      EXPECT_TRUE(has_line(video, "a=rtcp-fb:" + pt + " " + fb)) << "no rtcp-fb " << fb << "\n" << offer;
+    /* a=rtpmap:<rtx> rtx/90000 with a=fmtp:<rtx> apt=<pt>. */
+    bool rtx = false;
+    for (auto& line : video) {
+      unsigned rtx_pt = 0;
+      if (sscanf(line.c_str(), "a=rtpmap:%u rtx/90000", &rtx_pt) == 1 &&
+          has_line(video, "a=fmtp:" + std::to_string(rtx_pt) + " apt=" + pt))
+        rtx = true;
+    }
+    EXPECT_TRUE(rtx) << "no rtx/90000 mapping for payload " << pt << "\n" << offer;
+  }
+}
+
+/* A PLI from the viewer forces a key unit at the encoder: once the key
+ * units asked for the joining viewer have settled (quiet for 3 s), werift
+ * sends one PLI and a new force-key-unit event must reach the encoder. */
+TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
+  REQUIRE_TOOLS(kNode | kWerift);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
+  GstElement* enc = nullptr;
+  ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
+                         5000));
+  KeyUnitProbe keys;
+  keys.attach(enc);
+  gst_object_unref(enc);
+
+  Child& viewer = werift("werift", {"--expect-codec", "H264", "--packets", "1000000", "--timeout", "60"});
+  ASSERT_TRUE(watch_->wait_connected(1, 30000)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000)) << viewer.describe();
+  int settled = keys.settle(3000, 20000);
+  EXPECT_GE(settled, 1) << "no key unit was requested for the joining viewer";
+  sleep_ms(500);
+  ASSERT_EQ(keys.count(), settled) << "key unit requests did not settle";
+
+  viewer.signal(SIGUSR2);
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000)) << viewer.describe();
+  EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000))
+      << "the viewer's PLI forced no key unit at the encoder (" << keys.count() << " requests)\n"
+      << viewer.describe();
+
+  viewer.signal(SIGTERM);
+  JsonLine r = viewer.json(15000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_EQ(r.number("plisSent"), 1) << r.text();
+  EXPECT_TRUE(contains(r.string("error"), "interrupted")) << "the session ended early: " << r.text();
 }
 
 /* Credentials posted to the control server reach every new session's
@@ -1116,14 +1416,21 @@ TEST_F(WebRtc, TurnWrongPassword) {
 }
 
 /* Every UDP socket of the process during a live session is a media port
- * inside port-range: no UPnP/SSDP (1900), no mDNS (5353), no multicast. */
+ * inside port-range: no UPnP/SSDP (1900), no mDNS (5353), no multicast.
+ * ICE opens no TCP socket (ICE-TCP is off): the only TCP sockets are the
+ * control and signalling servers' and their connections. Once the viewer
+ * left, its webrtcbin and every media socket are gone. */
 TEST_F(WebRtc, PortsInsideRange) {
   REQUIRE_TOOLS(kNode | kChromium);
   ASSERT_TRUE(play(std::string(kLoopback) + "port-range=47998-48020"));
   ASSERT_TRUE(own_udp_sockets().empty()) << "UDP sockets before any session";
+  const std::set<unsigned> server_ports = {control(), streamer_->streaming_port()};
+  std::set<std::string> tcp_before;
+  for (auto& t : own_tcp_sockets())
+    tcp_before.insert(t.describe());
   Child& viewer = chromium("chromium", {"--frames", "31", "--hold-seconds", "3"});
   std::set<std::string> seen;
-  std::vector<std::string> bad;
+  std::vector<std::string> bad, bad_tcp;
   unsigned samples_with_session = 0;
   while (viewer.running()) {
     bool live = watch_->live() > 0;
@@ -1132,6 +1439,12 @@ TEST_F(WebRtc, PortsInsideRange) {
       seen.insert(where);
       if (s.port < 47998 || s.port > 48020 || s.multicast)
         bad.push_back(where);
+    }
+    for (auto& t : own_tcp_sockets()) {
+      bool in_range = t.local_port >= 47998 && t.local_port <= 48020;
+      bool server = server_ports.count(t.local_port) || server_ports.count(t.remote_port);
+      if (in_range || (!server && !tcp_before.count(t.describe())))
+        bad_tcp.push_back(t.describe());
     }
     samples_with_session += live;
     sleep_ms(100);
@@ -1149,6 +1462,31 @@ TEST_F(WebRtc, PortsInsideRange) {
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":1900")) << s;
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":5353")) << s;
   }
+  EXPECT_TRUE(bad_tcp.empty()) << "TCP sockets not of the control/signalling servers: " << bad_tcp.front();
+
+  /* Teardown: the session's webrtcbin left the sink, its sockets closed. */
+  ASSERT_TRUE(watch_->wait_live(0, 10000));
+  EXPECT_TRUE(wait_until([&] { return webrtcbins_in(sink()) == 0; }, 5000))
+      << webrtcbins_in(sink()) << " webrtcbin(s) left in the sink";
+  /* webrtcbin closes its sockets when finalized, and messages queued on
+   * the bus hold references to their sources: drain it, as an
+   * application's bus watch would (errors fail the test as in TearDown). */
+  std::string left;
+  wait_until(
+      [&] {
+        for (auto& e : unexpected_errors())
+          ADD_FAILURE() << "error on the bus: " << e;
+        GstBus* bus = gst_element_get_bus(pipeline());
+        while (GstMessage* m = gst_bus_pop(bus))
+          gst_message_unref(m);
+        gst_object_unref(bus);
+        left.clear();
+        for (auto& s : own_udp_sockets())
+          left += s.address + ":" + std::to_string(s.port) + " ";
+        return left.empty();
+      },
+      10000);
+  EXPECT_EQ(left, "") << "UDP sockets still open after the session ended";
 }
 
 /* max-sessions=2: two viewers stream, a third is refused as busy, and

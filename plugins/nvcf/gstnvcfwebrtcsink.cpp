@@ -20,6 +20,8 @@
 
 #include <gst/video/video.h>
 
+#include <cstring>
+
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -122,6 +124,7 @@ struct SessionEntry
 {
   GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
   std::string identity;         /* who may resume it; "" = nobody */
+  std::string peer_meta;        /* the viewer's meta (JSON text), for signals */
   std::unique_ptr<GstNvcfSession> session;
   bool awaiting_resume = false;
   GSource *resume_timer = nullptr;      /* on the service loop */
@@ -609,13 +612,15 @@ sessions_changed (GstNvcfWebrtcSink * self)
 
 static void
 post_session_message (GstNvcfWebrtcSink * self, const char *name,
-    const std::string & id, const GstNvcfClientInfo & client)
+    const std::string & id, const GstNvcfClientInfo & client,
+    const std::string & peer_meta)
 {
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new (name, "session-id", G_TYPE_STRING, id.c_str (),
               "peer-id", G_TYPE_STRING, client.peer_id.c_str (), "request-id",
-              G_TYPE_STRING, client.request_id.c_str (), NULL)));
+              G_TYPE_STRING, client.request_id.c_str (), "peer-meta",
+              G_TYPE_STRING, peer_meta.c_str (), NULL)));
 }
 
 static void
@@ -661,8 +666,10 @@ end_session (GstNvcfWebrtcSink * self, const std::string & id,
   if (entry.session)
     entry.session->stop ();
   sessions_changed (self);
-  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str ());
-  post_session_message (self, "nvcf-session-ended", id, entry.client);
+  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, id.c_str (),
+      entry.peer_meta.c_str ());
+  post_session_message (self, "nvcf-session-ended", id, entry.client,
+      entry.peer_meta);
 }
 
 static void
@@ -936,7 +943,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     const std::string & identity)
 {
   auto *priv = self->priv;
-  std::string id;
+  std::string id, peer_meta;
   std::unique_ptr<GstNvcfSession> old;
   {
     std::lock_guard<std::mutex> lock (priv->lock);
@@ -946,6 +953,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
         cancel_resume_timer (e);
         e.awaiting_resume = false;
         e.client = client;
+        peer_meta = e.peer_meta;
         old = std::move (e.session);
         break;
       }
@@ -958,7 +966,7 @@ resume_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     old->stop ();
   sessions_changed (self);
   if (run_session (self, id, client))
-    post_session_message (self, "nvcf-session-resumed", id, client);
+    post_session_message (self, "nvcf-session-resumed", id, client, peer_meta);
   return true;
 }
 
@@ -1008,6 +1016,7 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     SessionEntry & e = priv->sessions[id];
     e.client = client;
     e.identity = identity;
+    e.peer_meta = peer_meta;
   }
   sessions_changed (self);
   GST_INFO_OBJECT (self, "[%s] starting for peer %s%s",
@@ -1017,7 +1026,7 @@ start_session (GstNvcfWebrtcSink * self, const GstNvcfClientInfo & client,
     return;
   g_signal_emit (self, signals[SIGNAL_SESSION_STARTED], 0, id.c_str (),
       peer_meta.c_str ());
-  post_session_message (self, "nvcf-session-started", id, client);
+  post_session_message (self, "nvcf-session-started", id, client, peer_meta);
 }
 
 static void
@@ -1340,8 +1349,116 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
 
 /* ------------------------------------------------------- stats and data */
 
-/* "nvcf-stats": sessions (count), video-bitrate (kbit/s, when the element
- * encodes), and one field per session id holding webrtcbin's statistics. */
+/* An encoder's target bitrate in kbit/s, if it is a video encoder with a
+ * bitrate property. */
+static std::optional<guint>
+encoder_kbps (GstElement * e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+  const gchar *klass = f ? gst_element_factory_get_metadata (f,
+      GST_ELEMENT_METADATA_KLASS) : NULL;
+  if (!klass || !strstr (klass, "Encoder") || !strstr (klass, "Video"))
+    return std::nullopt;
+  GObjectClass *oclass = G_OBJECT_GET_CLASS (e);
+  auto prop = nvcf::encoder_bitrate_property (GST_OBJECT_NAME (f),
+      [oclass](const std::string & name) {
+        return g_object_class_find_property (oclass, name.c_str ()) != NULL;
+      },
+      [oclass](const std::string & name) {
+        GParamSpec *spec = g_object_class_find_property (oclass, name.c_str ());
+        const gchar *blurb = spec ? g_param_spec_get_blurb (spec) : NULL;
+        return std::string (blurb ? blurb : "");
+      });
+  if (!prop)
+    return std::nullopt;
+  GParamSpec *spec = g_object_class_find_property (oclass, prop->name.c_str ());
+  GValue v = G_VALUE_INIT, u = G_VALUE_INIT;
+  g_value_init (&v, spec->value_type);
+  g_object_get_property (G_OBJECT (e), prop->name.c_str (), &v);
+  g_value_init (&u, G_TYPE_UINT64);
+  std::optional<guint> kbps;
+  if (g_value_transform (&v, &u))
+    kbps = (guint) (g_value_get_uint64 (&u) * prop->bits_per_unit / 1000);
+  g_value_unset (&v);
+  g_value_unset (&u);
+  return kbps;
+}
+
+/* The video encoder feeding pad from upstream: through ghost pads and
+ * single-input elements (capsfilter, queue, parser, tee), a few hops at
+ * most. A reference, or NULL. */
+static GstElement *
+upstream_encoder (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  for (int hops = 0; peer && hops < 8; hops++) {
+    while (GST_IS_GHOST_PAD (peer)) {
+      GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
+      gst_object_unref (peer);
+      peer = target;
+      if (!peer)
+        return NULL;
+    }
+    GstElement *e = gst_pad_get_parent_element (peer);
+    gst_object_unref (peer);
+    peer = NULL;
+    if (!e)
+      break;
+    if (encoder_kbps (e))
+      return e;
+    GstPad *sink = NULL;
+    GST_OBJECT_LOCK (e);
+    if (e->numsinkpads == 1)
+      sink = GST_PAD (gst_object_ref (e->sinkpads->data));
+    GST_OBJECT_UNLOCK (e);
+    gst_object_unref (e);
+    if (!sink)
+      break;
+    peer = gst_pad_get_peer (sink);
+    gst_object_unref (sink);
+  }
+  if (peer)
+    gst_object_unref (peer);
+  return NULL;
+}
+
+/* The first video stream's encoder: ours when the element encodes, else
+ * one found upstream; its factory and target bitrate (kbit/s) go into the
+ * stats, nothing when there is none. */
+static void
+add_encoder_stats (GstNvcfWebrtcSink * self, GstStructure * out)
+{
+  std::string name;
+  GstPad *pad = NULL;
+  {
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    for (auto &s : self->priv->streams)
+      if (s->video) {
+        name = s->name;
+        pad = GST_PAD (gst_object_ref (s->pad));
+        break;
+      }
+  }
+  if (!pad)
+    return;
+  GstElement *enc = gst_bin_get_by_name (GST_BIN (self),
+      (name + "-encoder").c_str ());
+  if (!enc)
+    enc = upstream_encoder (pad);
+  gst_object_unref (pad);
+  if (!enc)
+    return;
+  if (std::optional<guint> kbps = encoder_kbps (enc))
+    gst_structure_set (out, "video-bitrate", G_TYPE_UINT, *kbps,
+        "video-encoder", G_TYPE_STRING,
+        GST_OBJECT_NAME (gst_element_get_factory (enc)), NULL);
+  gst_object_unref (enc);
+}
+
+/* "nvcf-stats": sessions (count), video-bitrate (kbit/s, the target of the
+ * encoder in use, ours or upstream; absent when none is found) with
+ * video-encoder (its factory), and one field per session id holding
+ * webrtcbin's statistics. */
 static GstStructure *
 collect_stats (GstNvcfWebrtcSink * self)
 {
@@ -1350,9 +1467,9 @@ collect_stats (GstNvcfWebrtcSink * self)
   {
     std::lock_guard<std::mutex> lock (priv->lock);
     gst_structure_set (out, "sessions", G_TYPE_UINT,
-        (guint) priv->sessions.size (), "video-bitrate", G_TYPE_UINT,
-        priv->video_bitrate, NULL);
+        (guint) priv->sessions.size (), NULL);
   }
+  add_encoder_stats (self, out);
   if (!priv->loop.running ())
     return out;
   /* On the loop thread, where sessions cannot vanish meanwhile. */
@@ -1743,7 +1860,9 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Per-session webrtcbin statistics (a field per session id), the "
-          "session count and the encoder bitrate", GST_TYPE_STRUCTURE,
+          "session count, and the target bitrate (video-bitrate, kbit/s) and "
+          "factory (video-encoder) of the video encoder in use, the "
+          "element's or one upstream", GST_TYPE_STRUCTURE,
           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   /**
@@ -1760,10 +1879,14 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
    * GstNvcfWebrtcSink::session-ended:
    * @sink: the element
    * @session_id: the session that ended
+   * @peer_meta: the viewer's meta, as session-started gave it
+   *
+   * Same arguments as session-started, so one handler can track viewers.
    */
   signals[SIGNAL_SESSION_ENDED] =
       g_signal_new ("session-ended", G_TYPE_FROM_CLASS (klass),
-      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_STRING);
   /**
    * GstNvcfWebrtcSink::webrtcbin-created:
    * @sink: the element

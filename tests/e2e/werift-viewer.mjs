@@ -2,7 +2,8 @@
 // werift-viewer.mjs: a non-browser viewer of a streamer. Speaks GStreamer's
 // signalling protocol (listener) with the ws package, answers the offer with
 // werift (H.264, VP8, Opus), counts the RTP packets received per track, and
-// reports as one JSON line on stdout. werift does not decode.
+// reports as one JSON line on stdout. werift does not decode. SIGUSR2 makes
+// it send a PLI (picture loss: "send a key frame") for the video track.
 //
 //   node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
 //        [--packets 50] [--timeout 20] [--expect-codec H264|VP8]
@@ -73,6 +74,7 @@ const result = {
   candidatePair: null,
   replies: [],
   error: null,
+  plisSent: 0,
   elapsedMs: 0,
 };
 
@@ -136,6 +138,8 @@ const pendingIce = [];
 let nextRequestId = 1;
 const inputIds = [];
 let control = null;
+let videoReceiver = null;
+let videoSsrc = null;
 
 function send(msg) {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
@@ -195,6 +199,11 @@ function createPeerConnection() {
     log(`${track.kind} track`);
     track.onReceiveRtp.subscribe((rtp) => {
       if (track.kind === 'video') {
+        if (!videoReceiver) {
+          videoReceiver = (transceiver || findTransceiver(track))?.receiver || null;
+          videoSsrc = rtp.header.ssrc;
+          log(`first video packet, ssrc ${videoSsrc}`);
+        }
         result.videoPackets++;
         if (!result.codec) result.codec = codecOf(transceiver || findTransceiver(track), rtp.header.payloadType);
       } else if (track.kind === 'audio') {
@@ -356,6 +365,15 @@ setTimeout(() => {
   finish(false, why.join(', '));
 }, opts.timeout * 1000);
 
+process.on('SIGUSR2', () => {
+  if (!videoReceiver) { log('no video yet: no PLI sent'); return; }
+  // sendRtcpPLI is silent when the answer lacks nack pli.
+  if (!videoReceiver.pliEnabled) { log('PLI not negotiated: no PLI sent'); return; }
+  videoReceiver.sendRtcpPLI(videoSsrc).then(() => {
+    result.plisSent++;
+    log(`PLI sent for ssrc ${videoSsrc}`);
+  }, (err) => log(`PLI: ${err && err.message}`));
+});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => finish(false, `interrupted by ${sig}`));
 process.on('uncaughtException', (err) => finish(false, `uncaught: ${err && err.message}`));
 process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));

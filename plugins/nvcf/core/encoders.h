@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,21 @@ struct EncoderSetup {
 /* Low-latency settings for a known encoder; unknown factories get only
  * what their media type implies (empty properties). bitrate in kbit/s. */
 EncoderSetup video_encoder_setup(const std::string& factory, unsigned bitrate_kbps);
+
+/* Where a video encoder keeps its target bitrate: the property and how many
+ * bit/s one unit is (1000 for kbit/s). */
+struct BitrateProperty {
+  std::string name;
+  unsigned bits_per_unit = 1;
+};
+
+/* Known encoders from a table; others by their "bitrate" or
+ * "target-bitrate" property (has_property), the unit read from its
+ * description (blurb_of: "kbit"/"kbps" means kbit/s). nullopt when the
+ * element has neither. */
+std::optional<BitrateProperty> encoder_bitrate_property(
+    const std::string& factory, const std::function<bool(const std::string&)>& has_property,
+    const std::function<std::string(const std::string&)>& blurb_of);
 
 /* Parser for an already encoded video media type ("" when none is needed,
  * or the media type is not supported: see supported_video_media_type). */

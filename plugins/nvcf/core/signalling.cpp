@@ -407,9 +407,11 @@ void SignallingConnection::forget(const std::string& session_id) {
   sessions_.erase(std::remove(sessions_.begin(), sessions_.end(), session_id), sessions_.end());
 }
 
+/* Both dialects answer a malformed message, so a client learns why nothing
+ * happened; the connection stays open. */
 void SignallingConnection::reject(SignallingOutput& out, const std::string& reason) const {
   out.log = reason;
-  if (!nvidia()) out.replies.push_back(error_frame(reason));
+  out.replies.push_back(error_frame(reason));
 }
 
 std::string SignallingConnection::error_frame(const std::string& details) const {
@@ -550,16 +552,13 @@ void SignallingConnection::on_nvidia_message(JsonObject* msg, SignallingOutput& 
   else if (member(msg, "peer_msg"))
     on_nvidia_peer_msg(msg, out);
   else if (!ackid && !hb && !member(msg, "ack"))
-    out.log = "ignored NVIDIA message without peer_info, peer_msg, hb, ack or ackid";
+    reject(out, "message needs one of peer_info, peer_msg, hb, ack or ackid");
 }
 
 void SignallingConnection::on_nvidia_peer_info(JsonObject* msg, SignallingOutput& out) {
   JsonNode* info_node = member(msg, "peer_info");
   JsonObject* info = object_of(info_node);
-  if (!info) {
-    out.log = "ignored peer_info that is not an object";
-    return;
-  }
+  if (!info) return reject(out, "peer_info must be an object");
   if (pending_start_ || !sessions_.empty()) {
     out.log = "ignored repeated peer_info: this connection already has a session";
     return;
@@ -582,10 +581,7 @@ void SignallingConnection::on_nvidia_peer_msg(JsonObject* msg, SignallingOutput&
   NodePtr parsed = body_text ? parse_json(*body_text, &why) : nullptr;
   JsonObject* inner = body_text ? object_of(parsed.get()) : object_of(body);
   if (parsed && !inner) why = "peer_msg.msg is not a JSON object";
-  if (!inner) {
-    out.log = "ignored peer_msg: " + why;
-    return;
-  }
+  if (!inner) return reject(out, "peer_msg: " + why);
   if (sessions_.empty()) {
     out.log = "ignored peer_msg: no accepted session";
     return;
@@ -598,24 +594,18 @@ void SignallingConnection::on_nvidia_peer_msg(JsonObject* msg, SignallingOutput&
     out.requests.push_back(make_request(SignallingRequest::Kind::EndSession, session));
   } else if (type) {
     std::optional<std::string> answer = read_answer(inner, &why);
-    if (!answer) {
-      out.log = "ignored peer_msg: " + why;
-      return;
-    }
+    if (!answer) return reject(out, "peer_msg: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteAnswer, session);
     request.sdp = std::move(*answer);
     out.requests.push_back(std::move(request));
   } else if (member(inner, "candidate")) {
     std::optional<IceCandidate> candidate = read_ice(inner, &why);
-    if (!candidate) {
-      out.log = "ignored peer_msg: " + why;
-      return;
-    }
+    if (!candidate) return reject(out, "peer_msg: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteIce, session);
     request.ice = std::move(*candidate);
     out.requests.push_back(std::move(request));
   } else {
-    out.log = "ignored peer_msg without type or candidate";
+    reject(out, "peer_msg: msg needs a \"type\" or a \"candidate\"");
   }
 }
 

@@ -88,8 +88,12 @@ class SignallingConnection {
   SignallingOutput on_open();
 
   /* One text frame from the client. Malformed/unknown messages produce an
-   * "error" reply (Gst; Nvidia: log only) and are otherwise ignored; frames
-   * over limits.max_message_bytes or JSON nested deeper than 32 levels are
+   * error reply and a log line and are otherwise ignored: Gst
+   * {"type":"error","details":..}, Nvidia {"error":..} (the frame a refused
+   * session gets, after the ack when the message had an ackid). Nvidia
+   * frames that are well formed but untimely (peer_msg before the session
+   * is accepted, a repeated peer_info) are only logged. Frames over
+   * limits.max_message_bytes or JSON nested deeper than 32 levels are
    * rejected before parsing; nothing here throws. */
   SignallingOutput on_text(std::string_view text);
 
