@@ -1067,6 +1067,11 @@ class WebRtcChromium : public WebRtc {
     ASSERT_TRUE(r.valid()) << viewer.describe();
     EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
     EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+    /* The web client's statistics panel shows live figures. */
+    for (const char* row : {"Frame rate", "Video bitrate", "Round-trip time", "Decode time"}) {
+      std::string shown = r.string_in("statsPanel", row);
+      EXPECT_FALSE(shown.empty() || shown == "\u2013") << row << ": " << r.text();
+    }
     EXPECT_GT(r.number("audioPackets"), 0) << r.text();
     EXPECT_EQ(r.string("codec"), codec) << r.text();
     /* The page puts the mouse at the video centre of 320x240. */

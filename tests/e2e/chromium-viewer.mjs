@@ -102,6 +102,30 @@ function parseArgs(argv) {
   return opts;
 }
 
+// --- the statistics panel ----------------------------------------------------
+
+async function readPanel(page) {
+  return page.evaluate(() => {
+    const out = {};
+    for (const dt of document.querySelectorAll('#stats dt')) {
+      const dd = dt.nextElementSibling;
+      out[dt.textContent] = dd ? dd.textContent : null;
+    }
+    return out;
+  });
+}
+
+/** Waits until each wanted row of the panel shows a figure, not '–'. */
+async function waitForPanel(page, deadline, wanted) {
+  for (;;) {
+    result.statsPanel = await readPanel(page);
+    const missing = wanted.filter((k) => !result.statsPanel[k] || result.statsPanel[k] === '–');
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`the statistics panel shows no ${missing.join(', ')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 // --- result and exit ---------------------------------------------------------
 
 const result = {
@@ -117,6 +141,7 @@ const result = {
   error: null,
   connectionState: null,
   candidatePair: null,
+  statsPanel: null,
   pageErrors: [],
   elapsedMs: 0,
 };
@@ -362,6 +387,10 @@ async function run(opts) {
   if (result.audioInSdp) {
     await waitFor(page, deadline, (s) => s.audioPacketsReceived > 0, 'audio packets (the offer has audio)');
   }
+  // The page's statistics panel shows the live figures a person watches.
+  const wanted = ['Frame rate', 'Video bitrate', 'Round-trip time', 'Decode time'];
+  await waitForPanel(page, deadline, wanted);
+
   if (opts.expectCodec && String(result.codec).toUpperCase() !== opts.expectCodec.toUpperCase()) {
     throw new Error(`codec ${result.codec}, expected ${opts.expectCodec}`);
   }
