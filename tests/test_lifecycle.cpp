@@ -7,6 +7,11 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "nvcftest.h"
 #include "nvcfws.h"
 
@@ -29,6 +34,47 @@ bool wait_state(const Streamer& s, const std::string& state, unsigned timeout_ms
   return spin_until([&] { return ready_state(s) == state; }, timeout_ms);
 }
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/* Every nvcf-readiness state posted on the bus so far, in order; waits up
+ * to timeout_ms for one naming `last` (it is posted just after the state
+ * changes, so it may trail the HTTP answer). */
+std::vector<std::string> readiness_messages(const Streamer& s, const std::string& last,
+                                            unsigned timeout_ms) {
+  std::vector<std::string> states;
+  GstBus* bus = gst_element_get_bus(s.pipeline());
+  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (true) {
+    bool have_last = !states.empty() && states.back() == last;
+    gint64 left = have_last ? 0 : std::max<gint64>(0, deadline - g_get_monotonic_time());
+    GstMessage* m = gst_bus_timed_pop_filtered(bus, left * GST_USECOND, GST_MESSAGE_ELEMENT);
+    if (!m)
+      break;
+    const GstStructure* st = gst_message_get_structure(m);
+    if (st && gst_structure_has_name(st, "nvcf-readiness"))
+      states.push_back(gst_structure_get_string(st, "state"));
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  return states;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v)
+    out += (out.empty() ? "" : " ") + x;
+  return out;
+}
+
+/* A startSession that must be refused (nothing to resume for this client). */
+void expect_refused(WsClient& c, const std::string& producer) {
+  c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+  auto m = c.next_matching(
+      [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+  ASSERT_TRUE(m) << "no reply to startSession";
+  EXPECT_EQ(m->type(), "error") << m->text;
+}
+
 class Lifecycle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { init(); }
@@ -43,7 +89,8 @@ class Lifecycle : public ::testing::Test {
 }  // namespace
 
 /* starting -> ready -> busy -> awaiting-resume -> busy (resumed) -> ready
- * (ended) -> draining (EOS); each answer's status follows the table. */
+ * (ended) -> draining (EOS); each answer's status follows the table, and
+ * the bus carries exactly one nvcf-readiness message per transition. */
 TEST_F(Lifecycle, ReadinessTable) {
   Streamer s(kProps, kSource);
   ASSERT_TRUE(s.set_state(GST_STATE_READY));
@@ -85,6 +132,57 @@ TEST_F(Lifecycle, ReadinessTable) {
   ASSERT_TRUE(wait_state(s, "draining", 5000));
   ready_state(s, &status);
   EXPECT_EQ(status, 500u);
+
+  /* "starting" is the initial state, not a transition. */
+  EXPECT_EQ(joined(readiness_messages(s, "draining", 3000)),
+            "ready busy awaiting-resume busy ready draining");
+}
+
+/* Each identity a gateway or client can present lets a dropped client take
+ * its session back: same session id, a new offer. A stranger presenting a
+ * different identity of the same kind gets nothing. */
+static void resume_with(const std::vector<std::string>& protocols, const Headers& headers,
+                        const std::vector<std::string>& other_protocols,
+                        const Headers& other_headers) {
+  Streamer s(kProps, kSource);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  ASSERT_TRUE(wait_media(s, 5000));
+  WsClient a;
+  connect_gst(a, s, protocols, headers);
+  std::string producer = producer_id(a);
+  std::string sid = start_session(a, producer);
+  ASSERT_FALSE(sid.empty());
+  a.abort();
+  ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000)) << "the identity was not seen: the session ended";
+
+  WsClient stranger;
+  connect_gst(stranger, s, other_protocols, other_headers);
+  expect_refused(stranger, producer);
+  stranger.close();
+
+  WsClient b;
+  connect_gst(b, s, protocols, headers);
+  EXPECT_EQ(start_session(b, producer), sid);
+  auto offer = b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+  ASSERT_TRUE(offer) << "no new offer after resume";
+  EXPECT_EQ((*offer)["sessionId"].str(), sid);
+  EXPECT_EQ(ready_state(s), "busy");
+}
+
+TEST_F(Lifecycle, ResumeByRequestIdHeader) {
+  resume_with({}, {{"nvcf-reqid", "hdr-rq-1"}}, {}, {{"nvcf-reqid", "hdr-rq-2"}});
+}
+
+/* The cookie NVCF sets, among others a browser may send. */
+TEST_F(Lifecycle, ResumeByRequestIdCookie) {
+  resume_with({}, {{"Cookie", "theme=dark; nvcf-request-id=ck-rq-1; lang=en"}}, {},
+              {{"Cookie", "theme=dark; nvcf-request-id=ck-rq-2"}});
+}
+
+/* NVIDIA's clients offer x-nv-sessionid next to the routing tokens. */
+TEST_F(Lifecycle, ResumeBySessionToken) {
+  resume_with({"function-id.f1", "x-nv-sessionid.tok-1"}, {},
+              {"function-id.f1", "x-nv-sessionid.tok-2"}, {});
 }
 
 /* No identity, no resume: a dropped client's session ends at once. */
@@ -102,7 +200,8 @@ TEST_F(Lifecycle, ResumeTimeout) {
   auto s = playing("resume-timeout=2");
   WsClient a;
   connect_gst(a, *s, {"x-nv-sessionid.abc"});
-  ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+  std::string first = start_session(a, producer_id(a));
+  ASSERT_FALSE(first.empty());
   a.close(SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   ASSERT_TRUE(wait_state(*s, "awaiting-resume", 3000));
   gint64 t0 = g_get_monotonic_time();
@@ -116,7 +215,9 @@ TEST_F(Lifecycle, ResumeTimeout) {
   /* A late comeback is a new session, not a resume. */
   WsClient b;
   connect_gst(b, *s, {"x-nv-sessionid.abc"});
-  EXPECT_FALSE(start_session(b, producer_id(b)).empty());
+  std::string late = start_session(b, producer_id(b));
+  EXPECT_FALSE(late.empty());
+  EXPECT_NE(late, first) << "the timed-out session came back";
 }
 
 /* The NVIDIA framing's peer name is an identity too. */
