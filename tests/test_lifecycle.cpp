@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "nvcftest.h"
@@ -183,6 +184,81 @@ TEST_F(Lifecycle, ResumeByRequestIdCookie) {
 TEST_F(Lifecycle, ResumeBySessionToken) {
   resume_with({"function-id.f1", "x-nv-sessionid.tok-1"}, {},
               {"function-id.f1", "x-nv-sessionid.tok-2"}, {});
+}
+
+namespace {
+
+/* Log lines of the nvcf* categories, up to LOG. TRACE holds the raw
+ * signalling frames, keyed by connection: wire dumps, not lines about a
+ * session. */
+std::mutex log_lock;
+std::vector<std::string> log_lines;
+
+void capture_nvcf_log(GstDebugCategory* cat, GstDebugLevel level, const gchar*, const gchar*, gint,
+                      GObject*, GstDebugMessage* message, gpointer) {
+  if (level > GST_LEVEL_LOG || !g_str_has_prefix(gst_debug_category_get_name(cat), "nvcf"))
+    return;
+  const gchar* text = gst_debug_message_get(message);
+  std::lock_guard<std::mutex> lock(log_lock);
+  log_lines.push_back(std::string(gst_debug_category_get_name(cat)) + ": " + (text ? text : ""));
+}
+
+}  // namespace
+
+/* Start, abrupt drop, resume, endsession from NVCF and teardown: every
+ * line naming the session names its request id too, as the label
+ * "session <id> request <id>". */
+TEST_F(Lifecycle, SessionLogLinesCarryTheRequestId) {
+  {
+    std::lock_guard<std::mutex> lock(log_lock);
+    log_lines.clear();
+  }
+  gst_debug_remove_log_function(gst_debug_log_default);
+  gst_debug_add_log_function(capture_nvcf_log, nullptr, nullptr);
+  gst_debug_set_threshold_for_name("nvcf*", GST_LEVEL_LOG);
+  const std::string request = "log-rq-5";
+  std::string sid;
+  {
+    Streamer s(kProps, kSource);
+    EXPECT_TRUE(s.set_state(GST_STATE_PLAYING));
+    EXPECT_TRUE(wait_media(s, 5000));
+    Headers identity = {{"nvcf-reqid", request}};
+    WsClient a;
+    connect_gst(a, s, {}, identity);
+    std::string producer = producer_id(a);
+    sid = start_session(a, producer);
+    a.abort();
+    EXPECT_TRUE(wait_state(s, "awaiting-resume", 5000));
+    WsClient b;
+    connect_gst(b, s, {}, identity);
+    EXPECT_EQ(start_session(b, producer), sid);
+    EXPECT_TRUE(b.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000));
+    auto r = http(s.control_port(), "POST", "/v1/streaming/endsession", "application/json",
+                  R"({"sessionId":")" + sid + R"(","gracefulShutdown":true})");
+    EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+    EXPECT_TRUE(wait_state(s, "ready", 5000));
+    EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+  }
+  gst_debug_unset_threshold_for_name("nvcf*");
+  gst_debug_remove_log_function(capture_nvcf_log);
+  gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+  ASSERT_FALSE(sid.empty());
+
+  std::lock_guard<std::mutex> lock(log_lock);
+  const std::string label = "session " + sid + " request " + request;
+  unsigned about_session = 0;
+  std::set<std::string> categories;
+  for (const auto& line : log_lines) {
+    if (line.find(sid) == std::string::npos)
+      continue;
+    about_session++;
+    categories.insert(line.substr(0, line.find(':')));
+    EXPECT_NE(line.find(label), std::string::npos) << "no \"" << label << "\" in: " << line.substr(0, 300);
+  }
+  /* The capture works and covers the sink and the session objects:
+   * starting, client gone, resumed, endsession, ending, session stopped. */
+  EXPECT_GE(about_session, 6u) << log_lines.size() << " lines captured";
+  EXPECT_TRUE(categories.count("nvcfwebrtcsink") && categories.count("nvcfsession"));
 }
 
 /* No identity, no resume: a dropped client's session ends at once. */

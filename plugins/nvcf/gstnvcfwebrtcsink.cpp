@@ -1073,19 +1073,23 @@ end_session_from_nvcf (GstNvcfWebrtcSink * self, const std::string & key,
     bool graceful)
 {
   auto *priv = self->priv;
-  std::string id;
+  std::string id, label;
   guint64 conn = 0;
   {
     std::lock_guard<std::mutex> lock (priv->lock);
     for (auto &[sid, e] : priv->sessions)
       if (sid == key || (!key.empty () && e.client.request_id == key)) {
         id = sid;
+        label = session_label (sid, e.client);
         conn = e.client.connection;
         break;
       }
   }
   if (id.empty ())
     return std::nullopt;
+  /* Logged here, not by the control server: only we know both ids. */
+  GST_INFO_OBJECT (self, "[%s] endsession from NVCF (%s)", label.c_str (),
+      graceful ? "graceful" : "not graceful");
   if (!graceful && suspend_session (self, id)) {
     if (conn)
       gst_nvcf_signaller_close (priv->signaller, conn, 1000,
@@ -1272,7 +1276,7 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
   auto *self = GST_NVCF_WEBRTC_SINK (bin);
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
       || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-    std::string owner;
+    std::string owner, label;
     {
       std::lock_guard<std::mutex> lock (self->priv->lock);
       for (auto &[id, e] : self->priv->sessions) {
@@ -1281,6 +1285,7 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
                 || gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
                     GST_OBJECT (webrtc)))) {
           owner = id;
+          label = session_label (id, e.client);
           break;
         }
       }
@@ -1307,8 +1312,8 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
         gst_message_parse_error (msg, &err, &debug);
       else
         gst_message_parse_warning (msg, &err, &debug);
-      GST_WARNING_OBJECT (self, "[session %s] %s from %s: %s (%s)",
-          owner.c_str (), is_error ? "error" : "warning",
+      GST_WARNING_OBJECT (self, "[%s] %s from %s: %s (%s)",
+          label.c_str (), is_error ? "error" : "warning",
           GST_MESSAGE_SRC_NAME (msg), err->message, debug ? debug : "");
       if (is_error) {
         std::string reason = std::string ("media connection error: ") +
