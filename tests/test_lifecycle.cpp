@@ -377,43 +377,178 @@ TEST_F(Lifecycle, ExitPolicyFinishesWithEos) {
   gst_object_unref(bus);
 }
 
-/* Ten clients connect and drop at once: readiness never claims ready while
- * the one session lives, and returns to ready when it ends. */
+namespace {
+
+/* Lets n threads pass only together (C++17 has no std::barrier). */
+class Barrier {
+ public:
+  explicit Barrier(unsigned n) : n_(n) {}
+  void wait() {
+    std::unique_lock<std::mutex> lock(lock_);
+    unsigned generation = generation_;
+    if (++waiting_ == n_) {
+      waiting_ = 0;
+      generation_++;
+      cond_.notify_all();
+      return;
+    }
+    cond_.wait(lock, [&] { return generation != generation_; });
+  }
+
+ private:
+  std::mutex lock_;
+  std::condition_variable cond_;
+  unsigned n_, waiting_ = 0, generation_ = 0;
+};
+
+/* GET /v1/streaming/ready from its own thread until stopped, each answer
+ * kept with the time its request was sent. */
+class ReadinessPoller {
+ public:
+  struct Sample {
+    gint64 sent_us;
+    unsigned status;
+    std::string state;
+  };
+  explicit ReadinessPoller(unsigned port)
+      : thread_([this, port] {
+          while (!stop_) {
+            gint64 sent = g_get_monotonic_time();
+            auto r = http(port, "GET", "/v1/streaming/ready");
+            auto m = parse(r.body);
+            {
+              std::lock_guard<std::mutex> lock(lock_);
+              samples_.push_back({sent, r.status, J(m.get())["state"].str()});
+            }
+            g_usleep(5000);  // leave the two CPUs to the streamer too
+          }
+        }) {}
+  ~ReadinessPoller() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+  }
+  /* Samples whose request was sent in [from_us, to_us). */
+  std::vector<Sample> between(gint64 from_us, gint64 to_us) {
+    std::lock_guard<std::mutex> lock(lock_);
+    std::vector<Sample> out;
+    for (auto& x : samples_)
+      if (x.sent_us >= from_us && x.sent_us < to_us)
+        out.push_back(x);
+    return out;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex lock_;
+  std::vector<Sample> samples_;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+/* Ten clients, each on its own thread with its own main context and
+ * request id. Every step runs on all of them at once: they connect, then
+ * (if ask) send startSession together, then drop without a close frame
+ * together. The test thread joins each step through `step`. */
+struct Crowd {
+  static constexpr unsigned kSize = 10;
+  Barrier step{kSize + 1};
+  std::vector<std::string> replies = std::vector<std::string>(kSize);
+  std::atomic<gint64> started_us{0};  // when sessionStarted arrived
+  std::vector<std::thread> threads;
+
+  Crowd(const Streamer& s, bool ask, const std::string& tag) {
+    for (unsigned i = 0; i < kSize; i++)
+      threads.emplace_back([this, &s, ask, i, tag] {
+        GMainContext* ctx = g_main_context_new();
+        g_main_context_push_thread_default(ctx);
+        {
+          WsClient c;
+          connect_gst(c, s, {}, {{"nvcf-reqid", tag + std::to_string(i)}});
+          std::string producer = ask ? producer_id(c) : "";
+          step.wait();  // all connected
+          if (ask) {
+            c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+            auto m = c.next_matching(
+                [](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; },
+                15000);
+            if (m && m->type() == "sessionStarted")
+              started_us = g_get_monotonic_time();
+            replies[i] = m ? m->type() : "(no reply)";
+          }
+          step.wait();  // all answered
+          step.wait();  // the test says drop
+          c.abort(0);
+        }
+        g_main_context_pop_thread_default(ctx);
+        g_main_context_unref(ctx);
+      });
+  }
+  ~Crowd() {
+    for (auto& t : threads)
+      t.join();
+  }
+};
+
+}  // namespace
+
+/* Ten clients connect at once and ask for a session at once: exactly one
+ * gets it; readiness never answers 200 while that session lives (polled
+ * all along from another thread), through the drop of all ten at once and
+ * the resume window, and is ready again when the window ends. */
 TEST_F(Lifecycle, BurstOfClients) {
-  auto s = playing();
-  WsClient owner;
-  connect_gst(owner, *s);
-  std::string sid = start_session(owner, producer_id(owner));
-  ASSERT_FALSE(sid.empty());
-  std::vector<std::unique_ptr<WsClient>> crowd;
-  for (int i = 0; i < 10; i++) {
-    crowd.push_back(std::make_unique<WsClient>());
-    connect_gst(*crowd.back(), *s);
-    crowd.back()->send_text(R"({"type":"startSession","peerId":")" + producer_id(*crowd.back()) + "\"}");
+  const unsigned kResumeS = 4;
+  auto s = playing("resume-timeout=" + std::to_string(kResumeS));
+  ASSERT_EQ(ready_state(*s), "ready");
+  ReadinessPoller poller(s->control_port());
+  gint64 started_us = 0, dropped_us = 0;
+  {
+    Crowd crowd(*s, true, "burst-");
+    crowd.step.wait();  // connected; they ask now
+    crowd.step.wait();  // answered
+    unsigned started = 0, refused = 0;
+    for (auto& r : crowd.replies) {
+      started += r == "sessionStarted";
+      refused += r == "error";
+    }
+    EXPECT_EQ(started, 1u) << joined(crowd.replies);
+    EXPECT_EQ(refused, Crowd::kSize - 1) << joined(crowd.replies);
+    EXPECT_EQ(ready_state(*s), "busy");
+    started_us = crowd.started_us;
+    dropped_us = g_get_monotonic_time();
+    crowd.step.wait();  // drop, all at once
   }
-  for (auto& c : crowd) {
-    auto m = c->next_matching([](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; });
-    ASSERT_TRUE(m);
-    EXPECT_EQ(m->type(), "error") << m->text;  // busy
+  /* The winner had a request id: its session waits for it. */
+  EXPECT_TRUE(wait_state(*s, "awaiting-resume", 3000));
+  EXPECT_TRUE(wait_state(*s, "ready", (kResumeS + 6) * 1000)) << "the resume window never ended";
+  gint64 ready_us = g_get_monotonic_time();
+  ASSERT_NE(started_us, 0);
+
+  /* The session surely lives from sessionStarted until its resume timer,
+   * armed after the drop, can fire (GLib may round it down by 250 ms). */
+  auto lived = poller.between(started_us, dropped_us + (kResumeS - 1) * G_USEC_PER_SEC);
+  EXPECT_GE(lived.size(), 5u) << "too few readiness answers to judge";
+  unsigned waiting = 0;
+  for (auto& x : lived) {
+    EXPECT_EQ(x.status, 500u) << x.state << " at +" << (x.sent_us - started_us) / 1000 << " ms";
+    EXPECT_TRUE(x.state == "busy" || x.state == "awaiting-resume") << x.state;
+    waiting += x.state == "awaiting-resume";
   }
-  for (auto& c : crowd)
-    c->abort();
-  spin_for(500);
-  unsigned status = 0;
-  EXPECT_EQ(ready_state(*s, &status), "busy");
-  EXPECT_EQ(status, 500u);
-  owner.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
-  EXPECT_TRUE(wait_state(*s, "ready", 5000));
-  /* And ten who drop without asking for anything change nothing. */
-  crowd.clear();
-  for (int i = 0; i < 10; i++) {
-    crowd.push_back(std::make_unique<WsClient>());
-    connect_gst(*crowd.back(), *s);
+  EXPECT_GT(waiting, 0u) << "the poller never saw the drop";
+
+  /* Ten who connect and drop at once without asking change nothing. */
+  {
+    Crowd idle(*s, false, "idle-");
+    idle.step.wait();
+    idle.step.wait();
+    idle.step.wait();
   }
-  for (auto& c : crowd)
-    c->abort();
   spin_for(300);
+  gint64 idle_end_us = g_get_monotonic_time();
+  poller.stop();
   EXPECT_EQ(ready_state(*s), "ready");
+  for (auto& x : poller.between(ready_us, idle_end_us))
+    EXPECT_EQ(x.status, 200u) << x.state;
 }
 
 /* ---- the launcher ---- */
