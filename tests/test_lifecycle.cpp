@@ -556,6 +556,7 @@ TEST_F(Lifecycle, BurstOfClients) {
 struct Child {
   GPid pid = 0;
   FILE* out = nullptr;
+  FILE* err = nullptr;  // with capture_stderr
   unsigned control = 0, streaming = 0;
   ~Child() {
     if (pid > 0) {
@@ -564,6 +565,25 @@ struct Child {
     }
     if (out)
       fclose(out);
+    if (err)
+      fclose(err);
+  }
+  /* Its stderr, once it has exited. */
+  std::string error_output() {
+    std::string text;
+    char buf[4096];
+    size_t n;
+    while (err && (n = fread(buf, 1, sizeof buf, err)) > 0)
+      text.append(buf, n);
+    return text;
+  }
+  std::string ready_state() {
+    auto r = http(control, "GET", "/v1/streaming/ready");
+    auto m = parse(r.body);
+    return J(m.get())["state"].str();
+  }
+  bool wait_state(const std::string& state, unsigned timeout_ms) {
+    return spin_until([&] { return ready_state() == state; }, timeout_ms);
   }
   /* Exit status, or -1 after timeout_ms. */
   int wait_exit(unsigned timeout_ms) {
@@ -580,7 +600,8 @@ struct Child {
 };
 
 /* extra: options, and optionally a description last (else kSource). */
-static void start_launcher(Child& c, std::vector<std::string> extra = {}) {
+static void start_launcher(Child& c, std::vector<std::string> extra = {},
+                           bool capture_stderr = false) {
   std::vector<char*> argv = {(char*)NVCF_STREAMER_PATH};
   std::string desc = std::string(kSource) + " ! nvcfwebrtcsink " + kProps;
   if (!extra.empty() && extra.back().rfind("--", 0) != 0) {
@@ -595,13 +616,16 @@ static void start_launcher(Child& c, std::vector<std::string> extra = {}) {
   envp = g_environ_setenv(envp, "CONTROL_SERVER_PORT", "0", TRUE);
   envp = g_environ_setenv(envp, "STREAMING_SERVER_PORT", "0", TRUE);
   envp = g_environ_unsetenv(envp, "NVCF_SESSION_POLICY");
-  gint fd;
+  gint fd, err_fd = -1;
   GError* error = nullptr;
   ASSERT_TRUE(g_spawn_async_with_pipes(nullptr, argv.data(), envp, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
-                                       nullptr, &c.pid, nullptr, &fd, nullptr, &error))
+                                       nullptr, &c.pid, nullptr, &fd,
+                                       capture_stderr ? &err_fd : nullptr, &error))
       << error->message;
   g_strfreev(envp);
   c.out = fdopen(fd, "r");
+  if (err_fd >= 0)
+    c.err = fdopen(err_fd, "r");
   char line[512];
   while (fgets(line, sizeof line, c.out))
     if (sscanf(line, "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming) == 2)
@@ -624,17 +648,66 @@ TEST_F(Lifecycle, LauncherExitsAfterTheSession) {
   EXPECT_EQ(c.wait_exit(10000), 0);
 }
 
-/* SIGTERM mid-session: the viewer hears endSession (or a close with a
- * reason), the launcher stops within 5 s and exits 0. */
-TEST_F(Lifecycle, SigtermDuringSession) {
+/* startSession once the launcher's media flows: its readiness answers 200
+ * as soon as the pipeline plays, a moment before the encoder runs. */
+static std::string start_when_media(WsClient& c) {
+  std::string producer = producer_id(c), sid, last;
+  spin_until(
+      [&] {
+        c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+        auto m = c.next_matching(
+            [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+        last = m ? m->text : "(no reply)";
+        if (m && m->type() == "sessionStarted")
+          sid = (*m)["sessionId"].str();
+        if (!sid.empty() || last.find("no media is flowing yet") == std::string::npos)
+          return true;
+        spin_for(100);
+        return false;
+      },
+      10000);
+  EXPECT_FALSE(sid.empty()) << last;
+  return sid;
+}
+
+/* The launcher's default is the exit policy, so a dropped client with an
+ * identity keeps the container alive for its resume window, and only
+ * then does it exit 0. */
+TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
+  const unsigned kResumeS = 5;
   Child c;
-  start_launcher(c, {"--session-policy=reuse"});
-  spin_for(1000);
+  start_launcher(c, {std::string(kSource) + " ! nvcfwebrtcsink " + kProps +
+                     " resume-timeout=" + std::to_string(kResumeS)});
+  ASSERT_TRUE(c.wait_state("ready", 10000));
+  WsClient a;
+  ASSERT_TRUE(a.connect(c.streaming, "/sign_in", {}, {{"nvcf-reqid", "exit-rq-1"}})) << a.error();
+  ASSERT_TRUE(a.next_message());
+  ASSERT_FALSE(start_when_media(a).empty());
+  a.abort();
+  gint64 dropped = g_get_monotonic_time();
+  ASSERT_TRUE(c.wait_state("awaiting-resume", 3000));
+  /* The timer fires kResumeS (less GLib's 250 ms rounding) after the
+   * streamer saw the drop; well inside that it must still be there. */
+  EXPECT_EQ(c.wait_exit(2500), -1) << "exited inside the resume window";
+  EXPECT_EQ(c.ready_state(), "awaiting-resume");
+  EXPECT_EQ(c.wait_exit((kResumeS + 8) * 1000), 0) << "did not exit 0 after the resume window";
+  EXPECT_GT((g_get_monotonic_time() - dropped) / 1e6, kResumeS - 1.0);
+}
+
+/* SIGTERM mid-session: the viewer hears endSession (or a close with a
+ * reason), the launcher stops within 5 s and exits 0, by itself: not cut
+ * short by its watchdog. The viewer has its offer but never answers, so
+ * its webrtcbin holds media back until DTLS, as a real one does at first. */
+static void sigterm_during_session(std::vector<std::string> options) {
+  Child c;
+  start_launcher(c, options, true);
+  ASSERT_TRUE(c.wait_state("ready", 10000));
   WsClient a;
   ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
   ASSERT_TRUE(a.next_message());
-  std::string sid = start_session(a, producer_id(a));
+  std::string sid = start_when_media(a);
   ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000)) << "no offer";
   gint64 t0 = g_get_monotonic_time();
   kill(c.pid, SIGTERM);
   auto told = a.next_matching([](const Msg& m) { return m.type() == "endSession"; }, 5000);
@@ -643,13 +716,44 @@ TEST_F(Lifecycle, SigtermDuringSession) {
   if (!told)
     a.wait_closed(5000, &code, &reason);
   EXPECT_TRUE(told || !reason.empty()) << "the viewer was not told";
-  int rc = c.wait_exit(5000);
+  if (told)
+    EXPECT_EQ((*told)["sessionId"].str(), sid);
+  int rc = c.wait_exit(6000);
   EXPECT_EQ(rc, 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
+  std::string err = c.error_output();
+  EXPECT_EQ(err.find("shutdown did not finish"), std::string::npos) << err;
+}
+
+TEST_F(Lifecycle, SigtermDuringSession) {
+  sigterm_during_session({});  // the launcher's default: exit
+}
+
+TEST_F(Lifecycle, SigtermDuringSessionReusePolicy) {
+  sigterm_during_session({"--session-policy=reuse"});
+}
+
+/* identity sleeps 30 s in its streaming thread on the first buffer, so EOS
+ * never arrives and the NULL state change blocks on that thread: only the
+ * watchdog can keep the 5 s bound (and --stop-timeout=30 is capped). */
+TEST_F(Lifecycle, StuckStopEndsWithin5s) {
+  Child c;
+  start_launcher(c,
+                 {"--stop-timeout=30",
+                  "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"},
+                 true);
+  spin_for(1500);  // the first buffer reaches identity: nothing to poll for
+  gint64 t0 = g_get_monotonic_time();
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(c.wait_exit(7000), 0);
+  EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
+  std::string err = c.error_output();
+  EXPECT_NE(err.find("--stop-timeout 30 would break the 5 s shutdown bound"), std::string::npos) << err;
+  EXPECT_NE(err.find("shutdown did not finish"), std::string::npos) << err;
 }
 
 /* A valve that drops everything keeps EOS from ever arriving, so the
- * first signal would wait --stop-timeout (30 s); the second must not. */
+ * first signal waits --stop-timeout (capped at 3 s); the second must not. */
 TEST_F(Lifecycle, SecondSignalForcesExit) {
   Child c;
   start_launcher(c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});

@@ -575,7 +575,12 @@ send_eos_to_pipeline (GstNvcfWebrtcSink * self)
   }
   GST_INFO_OBJECT (self, "session policy exit: sending EOS to %s",
       GST_OBJECT_NAME (top));
-  gst_element_send_event (GST_ELEMENT (top), gst_event_new_eos ());
+  /* Not from our loop thread: gst_element_send_event takes the pipeline's
+   * state lock, which an application stopping the pipeline holds while it
+   * waits for that very thread to finish. */
+  gst_element_call_async (GST_ELEMENT (top),[](GstElement * e, gpointer) {
+        gst_element_send_event (e, gst_event_new_eos ());
+      }, NULL, NULL);
   gst_object_unref (top);
 }
 
@@ -1104,6 +1109,11 @@ end_session_from_nvcf (GstNvcfWebrtcSink * self, const std::string & key,
 static void
 drain (GstNvcfWebrtcSink * self)
 {
+  {
+    /* EOS is on its way already: the exit policy need not send one. */
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    self->priv->exit_sent = true;
+  }
   update_readiness (self,[](nvcf::Readiness & r) {
         return r.drain ();
       });
@@ -1263,6 +1273,27 @@ gst_nvcf_webrtc_sink_change_state (GstElement * element,
       break;
   }
   return ret;
+}
+
+/* -------------------------------------------------------------- send_event */
+
+/* gst_element_send_event (pipeline, EOS), as an application stops, goes
+ * to every element flagged as a source, and this bin is one because each
+ * webrtcbin holds a nicesrc. GstBin would then push the EOS into the
+ * webrtcbins' sink pads, whose stream locks a viewer that has not finished
+ * DTLS holds while its data waits on a blocked pad: the application's
+ * thread hangs there. A sink has nothing to send downstream events into;
+ * EOS reaches us from upstream through our sink pads, as it should. */
+static gboolean
+gst_nvcf_webrtc_sink_send_event (GstElement * element, GstEvent * event)
+{
+  if (GST_EVENT_IS_DOWNSTREAM (event) && !GST_EVENT_IS_UPSTREAM (event)) {
+    GST_DEBUG_OBJECT (element, "not sending %s into our sessions",
+        GST_EVENT_TYPE_NAME (event));
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
 }
 
 /* ----------------------------------------------------------- bus messages */
@@ -1820,6 +1851,7 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
       G_TYPE_UINT);
 
   element_class->change_state = gst_nvcf_webrtc_sink_change_state;
+  element_class->send_event = gst_nvcf_webrtc_sink_send_event;
   GST_BIN_CLASS (klass)->handle_message = gst_nvcf_webrtc_sink_handle_message;
   element_class->request_new_pad = gst_nvcf_webrtc_sink_request_new_pad;
   element_class->release_pad = gst_nvcf_webrtc_sink_release_pad;
