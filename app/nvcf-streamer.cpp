@@ -5,8 +5,8 @@
  *   nvcf-streamer --pipeline ./my.pipeline
  *   nvcf-streamer "videotestsrc is-live=true ! nvcfwebrtcsink"
  *
- * SIGINT/SIGTERM: EOS, then NULL within --stop-timeout, exit 0; a second
- * signal exits at once. With session-policy exit (the default here) the
+ * SIGINT/SIGTERM: EOS, then NULL, exit 0, all within 5 s (a watchdog ends
+ * the process if the pipeline hangs); a second signal exits at once. With session-policy exit (the default here) the
  * streamer ends by itself after its last session, as NVCF expects of a
  * one-session container. */
 #ifdef HAVE_CONFIG_H
@@ -16,12 +16,71 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gstnvcf.h"
 #include "pipelinefile.h"
+
+/* NVCF expects a signalled container to be gone within 5 s. Waiting for
+ * EOS is bounded by --stop-timeout, but the NULL state change after it is
+ * not (an element stuck in its streaming thread blocks it forever), so a
+ * watchdog ends the process at kShutdownBoundMs after shutdown began. The
+ * margin below 5 s covers process teardown. */
+constexpr guint kShutdownBoundMs = 4500;
+/* --stop-timeout beyond this would leave no time for the NULL state. */
+constexpr gint kMaxStopTimeoutS = 3;
+
+/* Ends the process if shutdown has not finished by the bound. Its own
+ * thread: the main thread may be the one that is stuck. */
+class ShutdownWatchdog
+{
+public:
+  ~ShutdownWatchdog () { disarm (); }
+  /* From the first call on; later calls change nothing. */
+  void arm (int exit_code)
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    if (thread_.joinable () || done_)
+      return;
+    thread_ = std::thread ([this, exit_code] {
+          std::unique_lock<std::mutex> lock (lock_);
+          if (cond_.wait_for (lock, std::chrono::milliseconds (kShutdownBoundMs),
+                  [this] { return done_; }))
+            return;
+          /* A signalled stop is still a stop: keep the exit status NVCF
+           * expects, and say why we cut it short. */
+          static const char msg[] = "nvcf-streamer: shutdown did not finish "
+              "within 4.5 s (the pipeline is stuck); exiting now\n";
+          if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+            /* nothing more to do */
+          }
+          _exit (exit_code);
+        });
+  }
+  void disarm ()
+  {
+    {
+      std::lock_guard<std::mutex> lock (lock_);
+      done_ = true;
+    }
+    cond_.notify_all ();
+    if (thread_.joinable ())
+      thread_.join ();
+  }
+private:
+  std::mutex lock_;
+  std::condition_variable cond_;
+  std::thread thread_;
+  bool done_ = false;
+};
 
 struct Launcher
 {
@@ -30,6 +89,7 @@ struct Launcher
   int exit_code = 0;
   guint signals_seen = 0;
   guint stop_timeout_s = 3;
+  ShutdownWatchdog watchdog;
 };
 
 /* Pipeline file lookup: a path as given, else NAME or NAME.pipeline in
@@ -146,6 +206,7 @@ on_signal (gpointer data)
     _exit (130);
   }
   g_print ("nvcf-streamer: stopping (EOS)\n");
+  l->watchdog.arm (0);
   gst_element_send_event (l->pipeline, gst_event_new_eos ());
   g_timeout_add_seconds (l->stop_timeout_s, on_stop_timeout, l);
   return G_SOURCE_CONTINUE;
@@ -166,7 +227,8 @@ main (int argc, char **argv)
     {"print-pipeline", 0, 0, G_OPTION_ARG_NONE, &print_only,
         "Print the pipeline description after substitution and exit", NULL},
     {"stop-timeout", 0, 0, G_OPTION_ARG_INT, &stop_timeout,
-        "Seconds to wait for EOS on SIGINT/SIGTERM (default 3)", "S"},
+        "Seconds to wait for EOS on SIGINT/SIGTERM (default and most: 3)",
+        "S"},
     {"session-policy", 0, 0, G_OPTION_ARG_STRING, &session_policy,
           "After the last session: exit (default: the container ends, as NVCF "
           "expects) or reuse; a session-policy set in the pipeline wins",
@@ -192,6 +254,11 @@ main (int argc, char **argv)
   if (stop_timeout < 1) {
     g_printerr ("nvcf-streamer: --stop-timeout must be at least 1\n");
     return 2;
+  }
+  if (stop_timeout > kMaxStopTimeoutS) {
+    g_printerr ("nvcf-streamer: --stop-timeout %d would break the 5 s "
+        "shutdown bound; using %d\n", stop_timeout, kMaxStopTimeoutS);
+    stop_timeout = kMaxStopTimeoutS;
   }
   l.stop_timeout_s = stop_timeout;
   /* The element's default comes from the environment, so a property in the
@@ -293,7 +360,10 @@ main (int argc, char **argv)
   print_ports (l.pipeline);
   g_main_loop_run (l.loop);
 
+  /* Also bounds the stop after EOS from session-policy exit or an error. */
+  l.watchdog.arm (l.exit_code);
   gst_element_set_state (l.pipeline, GST_STATE_NULL);
+  l.watchdog.disarm ();
   gst_object_unref (l.pipeline);
   g_main_loop_unref (l.loop);
   g_print ("nvcf-streamer: stopped\n");

@@ -12,17 +12,21 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nvcftest.h"
 
 namespace nvcftest {
 
-/* Runs the test thread's default main context (where the WebSocket clients
- * live) until pred() holds or timeout_ms passes. Wakes at least every 10 ms
- * so predicates on other threads' state are re-checked. */
+/* Runs the calling thread's default main context (where its WebSocket
+ * clients live: the global default on the test thread, a pushed one on a
+ * helper thread) until pred() holds or timeout_ms passes. Wakes at least
+ * every 10 ms so predicates on other threads' state are re-checked. */
 inline bool spin_until(const std::function<bool()>& pred, unsigned timeout_ms) {
-  GMainContext* ctx = g_main_context_default();
+  GMainContext* ctx = g_main_context_get_thread_default();
+  if (!ctx)
+    ctx = g_main_context_default();
   gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
   while (!pred()) {
     if (g_get_monotonic_time() >= deadline)
@@ -105,7 +109,8 @@ inline std::shared_ptr<JsonNode> parse(const std::string& text) {
 
 /* ---------------------------------------------------------- WebSocket client */
 
-/* A WebSocket client on the default main context of the test thread. */
+/* A WebSocket client on the thread-default main context of the thread that
+ * creates it (libsoup binds a session to it); use it from that thread only. */
 class WsClient {
  public:
   WsClient() { session_ = soup_session_new(); }
@@ -122,15 +127,22 @@ class WsClient {
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
 
-  /* Handshake on ws://127.0.0.1:port<path>; true when it completed. */
+  /* Handshake on ws://127.0.0.1:port<path>; true when it completed.
+   * headers: extra request headers (name, value), as a gateway would add
+   * (nvcf-reqid, Cookie). */
   bool connect(unsigned port, const std::string& path,
-               const std::vector<std::string>& protocols = {}, unsigned timeout_ms = 5000) {
+               const std::vector<std::string>& protocols = {},
+               const std::vector<std::pair<std::string, std::string>>& headers = {},
+               unsigned timeout_ms = 5000) {
     std::string uri = "ws://127.0.0.1:" + std::to_string(port) + path;
     msg_ = soup_message_new("GET", uri.c_str());
     if (!msg_) {
       error_ = "bad uri " + uri;
       return false;
     }
+    SoupMessageHeaders* request = soup_message_get_request_headers(msg_);
+    for (const auto& [name, value] : headers)
+      soup_message_headers_append(request, name.c_str(), value.c_str());
     std::vector<char*> protos;
     for (const auto& p : protocols)
       protos.push_back(const_cast<char*>(p.c_str()));
@@ -294,8 +306,9 @@ class WsClient {
 
 /* Connects and reads the welcome; returns our peer id ("" on failure). */
 inline std::string connect_gst(WsClient& c, const Streamer& s,
-                               const std::vector<std::string>& protocols = {}) {
-  EXPECT_TRUE(c.connect(s.streaming_port(), "/sign_in", protocols)) << c.error();
+                               const std::vector<std::string>& protocols = {},
+                               const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  EXPECT_TRUE(c.connect(s.streaming_port(), "/sign_in", protocols, headers)) << c.error();
   auto w = c.next_message();
   EXPECT_TRUE(w.has_value()) << "no welcome";
   if (!w)

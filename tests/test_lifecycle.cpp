@@ -7,6 +7,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
 #include "nvcftest.h"
 #include "nvcfws.h"
 
@@ -29,6 +35,47 @@ bool wait_state(const Streamer& s, const std::string& state, unsigned timeout_ms
   return spin_until([&] { return ready_state(s) == state; }, timeout_ms);
 }
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/* Every nvcf-readiness state posted on the bus so far, in order; waits up
+ * to timeout_ms for one naming `last` (it is posted just after the state
+ * changes, so it may trail the HTTP answer). */
+std::vector<std::string> readiness_messages(const Streamer& s, const std::string& last,
+                                            unsigned timeout_ms) {
+  std::vector<std::string> states;
+  GstBus* bus = gst_element_get_bus(s.pipeline());
+  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (true) {
+    bool have_last = !states.empty() && states.back() == last;
+    gint64 left = have_last ? 0 : std::max<gint64>(0, deadline - g_get_monotonic_time());
+    GstMessage* m = gst_bus_timed_pop_filtered(bus, left * GST_USECOND, GST_MESSAGE_ELEMENT);
+    if (!m)
+      break;
+    const GstStructure* st = gst_message_get_structure(m);
+    if (st && gst_structure_has_name(st, "nvcf-readiness"))
+      states.push_back(gst_structure_get_string(st, "state"));
+    gst_message_unref(m);
+  }
+  gst_object_unref(bus);
+  return states;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v)
+    out += (out.empty() ? "" : " ") + x;
+  return out;
+}
+
+/* A startSession that must be refused (nothing to resume for this client). */
+void expect_refused(WsClient& c, const std::string& producer) {
+  c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+  auto m = c.next_matching(
+      [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+  ASSERT_TRUE(m) << "no reply to startSession";
+  EXPECT_EQ(m->type(), "error") << m->text;
+}
+
 class Lifecycle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { init(); }
@@ -43,7 +90,8 @@ class Lifecycle : public ::testing::Test {
 }  // namespace
 
 /* starting -> ready -> busy -> awaiting-resume -> busy (resumed) -> ready
- * (ended) -> draining (EOS); each answer's status follows the table. */
+ * (ended) -> draining (EOS); each answer's status follows the table, and
+ * the bus carries exactly one nvcf-readiness message per transition. */
 TEST_F(Lifecycle, ReadinessTable) {
   Streamer s(kProps, kSource);
   ASSERT_TRUE(s.set_state(GST_STATE_READY));
@@ -85,6 +133,132 @@ TEST_F(Lifecycle, ReadinessTable) {
   ASSERT_TRUE(wait_state(s, "draining", 5000));
   ready_state(s, &status);
   EXPECT_EQ(status, 500u);
+
+  /* "starting" is the initial state, not a transition. */
+  EXPECT_EQ(joined(readiness_messages(s, "draining", 3000)),
+            "ready busy awaiting-resume busy ready draining");
+}
+
+/* Each identity a gateway or client can present lets a dropped client take
+ * its session back: same session id, a new offer. A stranger presenting a
+ * different identity of the same kind gets nothing. */
+static void resume_with(const std::vector<std::string>& protocols, const Headers& headers,
+                        const std::vector<std::string>& other_protocols,
+                        const Headers& other_headers) {
+  Streamer s(kProps, kSource);
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  ASSERT_TRUE(wait_media(s, 5000));
+  WsClient a;
+  connect_gst(a, s, protocols, headers);
+  std::string producer = producer_id(a);
+  std::string sid = start_session(a, producer);
+  ASSERT_FALSE(sid.empty());
+  a.abort();
+  ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000)) << "the identity was not seen: the session ended";
+
+  WsClient stranger;
+  connect_gst(stranger, s, other_protocols, other_headers);
+  expect_refused(stranger, producer);
+  stranger.close();
+
+  WsClient b;
+  connect_gst(b, s, protocols, headers);
+  EXPECT_EQ(start_session(b, producer), sid);
+  auto offer = b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+  ASSERT_TRUE(offer) << "no new offer after resume";
+  EXPECT_EQ((*offer)["sessionId"].str(), sid);
+  EXPECT_EQ(ready_state(s), "busy");
+}
+
+TEST_F(Lifecycle, ResumeByRequestIdHeader) {
+  resume_with({}, {{"nvcf-reqid", "hdr-rq-1"}}, {}, {{"nvcf-reqid", "hdr-rq-2"}});
+}
+
+/* The cookie NVCF sets, among others a browser may send. */
+TEST_F(Lifecycle, ResumeByRequestIdCookie) {
+  resume_with({}, {{"Cookie", "theme=dark; nvcf-request-id=ck-rq-1; lang=en"}}, {},
+              {{"Cookie", "theme=dark; nvcf-request-id=ck-rq-2"}});
+}
+
+/* NVIDIA's clients offer x-nv-sessionid next to the routing tokens. */
+TEST_F(Lifecycle, ResumeBySessionToken) {
+  resume_with({"function-id.f1", "x-nv-sessionid.tok-1"}, {},
+              {"function-id.f1", "x-nv-sessionid.tok-2"}, {});
+}
+
+namespace {
+
+/* Log lines of the nvcf* categories, up to LOG. TRACE holds the raw
+ * signalling frames, keyed by connection: wire dumps, not lines about a
+ * session. */
+std::mutex log_lock;
+std::vector<std::string> log_lines;
+
+void capture_nvcf_log(GstDebugCategory* cat, GstDebugLevel level, const gchar*, const gchar*, gint,
+                      GObject*, GstDebugMessage* message, gpointer) {
+  if (level > GST_LEVEL_LOG || !g_str_has_prefix(gst_debug_category_get_name(cat), "nvcf"))
+    return;
+  const gchar* text = gst_debug_message_get(message);
+  std::lock_guard<std::mutex> lock(log_lock);
+  log_lines.push_back(std::string(gst_debug_category_get_name(cat)) + ": " + (text ? text : ""));
+}
+
+}  // namespace
+
+/* Start, abrupt drop, resume, endsession from NVCF and teardown: every
+ * line naming the session names its request id too, as the label
+ * "session <id> request <id>". */
+TEST_F(Lifecycle, SessionLogLinesCarryTheRequestId) {
+  {
+    std::lock_guard<std::mutex> lock(log_lock);
+    log_lines.clear();
+  }
+  gst_debug_remove_log_function(gst_debug_log_default);
+  gst_debug_add_log_function(capture_nvcf_log, nullptr, nullptr);
+  gst_debug_set_threshold_for_name("nvcf*", GST_LEVEL_LOG);
+  const std::string request = "log-rq-5";
+  std::string sid;
+  {
+    Streamer s(kProps, kSource);
+    EXPECT_TRUE(s.set_state(GST_STATE_PLAYING));
+    EXPECT_TRUE(wait_media(s, 5000));
+    Headers identity = {{"nvcf-reqid", request}};
+    WsClient a;
+    connect_gst(a, s, {}, identity);
+    std::string producer = producer_id(a);
+    sid = start_session(a, producer);
+    a.abort();
+    EXPECT_TRUE(wait_state(s, "awaiting-resume", 5000));
+    WsClient b;
+    connect_gst(b, s, {}, identity);
+    EXPECT_EQ(start_session(b, producer), sid);
+    EXPECT_TRUE(b.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000));
+    auto r = http(s.control_port(), "POST", "/v1/streaming/endsession", "application/json",
+                  R"({"sessionId":")" + sid + R"(","gracefulShutdown":true})");
+    EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
+    EXPECT_TRUE(wait_state(s, "ready", 5000));
+    EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+  }
+  gst_debug_unset_threshold_for_name("nvcf*");
+  gst_debug_remove_log_function(capture_nvcf_log);
+  gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+  ASSERT_FALSE(sid.empty());
+
+  std::lock_guard<std::mutex> lock(log_lock);
+  const std::string label = "session " + sid + " request " + request;
+  unsigned about_session = 0;
+  std::set<std::string> categories;
+  for (const auto& line : log_lines) {
+    if (line.find(sid) == std::string::npos)
+      continue;
+    about_session++;
+    categories.insert(line.substr(0, line.find(':')));
+    EXPECT_NE(line.find(label), std::string::npos) << "no \"" << label << "\" in: " << line.substr(0, 300);
+  }
+  /* The capture works and covers the sink and the session objects:
+   * starting, client gone, resumed, endsession, ending, session stopped. */
+  EXPECT_GE(about_session, 6u) << log_lines.size() << " lines captured";
+  EXPECT_TRUE(categories.count("nvcfwebrtcsink") && categories.count("nvcfsession"));
 }
 
 /* No identity, no resume: a dropped client's session ends at once. */
@@ -102,7 +276,8 @@ TEST_F(Lifecycle, ResumeTimeout) {
   auto s = playing("resume-timeout=2");
   WsClient a;
   connect_gst(a, *s, {"x-nv-sessionid.abc"});
-  ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+  std::string first = start_session(a, producer_id(a));
+  ASSERT_FALSE(first.empty());
   a.close(SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   ASSERT_TRUE(wait_state(*s, "awaiting-resume", 3000));
   gint64 t0 = g_get_monotonic_time();
@@ -116,7 +291,9 @@ TEST_F(Lifecycle, ResumeTimeout) {
   /* A late comeback is a new session, not a resume. */
   WsClient b;
   connect_gst(b, *s, {"x-nv-sessionid.abc"});
-  EXPECT_FALSE(start_session(b, producer_id(b)).empty());
+  std::string late = start_session(b, producer_id(b));
+  EXPECT_FALSE(late.empty());
+  EXPECT_NE(late, first) << "the timed-out session came back";
 }
 
 /* The NVIDIA framing's peer name is an identity too. */
@@ -200,43 +377,178 @@ TEST_F(Lifecycle, ExitPolicyFinishesWithEos) {
   gst_object_unref(bus);
 }
 
-/* Ten clients connect and drop at once: readiness never claims ready while
- * the one session lives, and returns to ready when it ends. */
+namespace {
+
+/* Lets n threads pass only together (C++17 has no std::barrier). */
+class Barrier {
+ public:
+  explicit Barrier(unsigned n) : n_(n) {}
+  void wait() {
+    std::unique_lock<std::mutex> lock(lock_);
+    unsigned generation = generation_;
+    if (++waiting_ == n_) {
+      waiting_ = 0;
+      generation_++;
+      cond_.notify_all();
+      return;
+    }
+    cond_.wait(lock, [&] { return generation != generation_; });
+  }
+
+ private:
+  std::mutex lock_;
+  std::condition_variable cond_;
+  unsigned n_, waiting_ = 0, generation_ = 0;
+};
+
+/* GET /v1/streaming/ready from its own thread until stopped, each answer
+ * kept with the time its request was sent. */
+class ReadinessPoller {
+ public:
+  struct Sample {
+    gint64 sent_us;
+    unsigned status;
+    std::string state;
+  };
+  explicit ReadinessPoller(unsigned port)
+      : thread_([this, port] {
+          while (!stop_) {
+            gint64 sent = g_get_monotonic_time();
+            auto r = http(port, "GET", "/v1/streaming/ready");
+            auto m = parse(r.body);
+            {
+              std::lock_guard<std::mutex> lock(lock_);
+              samples_.push_back({sent, r.status, J(m.get())["state"].str()});
+            }
+            g_usleep(5000);  // leave the two CPUs to the streamer too
+          }
+        }) {}
+  ~ReadinessPoller() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+  }
+  /* Samples whose request was sent in [from_us, to_us). */
+  std::vector<Sample> between(gint64 from_us, gint64 to_us) {
+    std::lock_guard<std::mutex> lock(lock_);
+    std::vector<Sample> out;
+    for (auto& x : samples_)
+      if (x.sent_us >= from_us && x.sent_us < to_us)
+        out.push_back(x);
+    return out;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::mutex lock_;
+  std::vector<Sample> samples_;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+/* Ten clients, each on its own thread with its own main context and
+ * request id. Every step runs on all of them at once: they connect, then
+ * (if ask) send startSession together, then drop without a close frame
+ * together. The test thread joins each step through `step`. */
+struct Crowd {
+  static constexpr unsigned kSize = 10;
+  Barrier step{kSize + 1};
+  std::vector<std::string> replies = std::vector<std::string>(kSize);
+  std::atomic<gint64> started_us{0};  // when sessionStarted arrived
+  std::vector<std::thread> threads;
+
+  Crowd(const Streamer& s, bool ask, const std::string& tag) {
+    for (unsigned i = 0; i < kSize; i++)
+      threads.emplace_back([this, &s, ask, i, tag] {
+        GMainContext* ctx = g_main_context_new();
+        g_main_context_push_thread_default(ctx);
+        {
+          WsClient c;
+          connect_gst(c, s, {}, {{"nvcf-reqid", tag + std::to_string(i)}});
+          std::string producer = ask ? producer_id(c) : "";
+          step.wait();  // all connected
+          if (ask) {
+            c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+            auto m = c.next_matching(
+                [](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; },
+                15000);
+            if (m && m->type() == "sessionStarted")
+              started_us = g_get_monotonic_time();
+            replies[i] = m ? m->type() : "(no reply)";
+          }
+          step.wait();  // all answered
+          step.wait();  // the test says drop
+          c.abort(0);
+        }
+        g_main_context_pop_thread_default(ctx);
+        g_main_context_unref(ctx);
+      });
+  }
+  ~Crowd() {
+    for (auto& t : threads)
+      t.join();
+  }
+};
+
+}  // namespace
+
+/* Ten clients connect at once and ask for a session at once: exactly one
+ * gets it; readiness never answers 200 while that session lives (polled
+ * all along from another thread), through the drop of all ten at once and
+ * the resume window, and is ready again when the window ends. */
 TEST_F(Lifecycle, BurstOfClients) {
-  auto s = playing();
-  WsClient owner;
-  connect_gst(owner, *s);
-  std::string sid = start_session(owner, producer_id(owner));
-  ASSERT_FALSE(sid.empty());
-  std::vector<std::unique_ptr<WsClient>> crowd;
-  for (int i = 0; i < 10; i++) {
-    crowd.push_back(std::make_unique<WsClient>());
-    connect_gst(*crowd.back(), *s);
-    crowd.back()->send_text(R"({"type":"startSession","peerId":")" + producer_id(*crowd.back()) + "\"}");
+  const unsigned kResumeS = 4;
+  auto s = playing("resume-timeout=" + std::to_string(kResumeS));
+  ASSERT_EQ(ready_state(*s), "ready");
+  ReadinessPoller poller(s->control_port());
+  gint64 started_us = 0, dropped_us = 0;
+  {
+    Crowd crowd(*s, true, "burst-");
+    crowd.step.wait();  // connected; they ask now
+    crowd.step.wait();  // answered
+    unsigned started = 0, refused = 0;
+    for (auto& r : crowd.replies) {
+      started += r == "sessionStarted";
+      refused += r == "error";
+    }
+    EXPECT_EQ(started, 1u) << joined(crowd.replies);
+    EXPECT_EQ(refused, Crowd::kSize - 1) << joined(crowd.replies);
+    EXPECT_EQ(ready_state(*s), "busy");
+    started_us = crowd.started_us;
+    dropped_us = g_get_monotonic_time();
+    crowd.step.wait();  // drop, all at once
   }
-  for (auto& c : crowd) {
-    auto m = c->next_matching([](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; });
-    ASSERT_TRUE(m);
-    EXPECT_EQ(m->type(), "error") << m->text;  // busy
+  /* The winner had a request id: its session waits for it. */
+  EXPECT_TRUE(wait_state(*s, "awaiting-resume", 3000));
+  EXPECT_TRUE(wait_state(*s, "ready", (kResumeS + 6) * 1000)) << "the resume window never ended";
+  gint64 ready_us = g_get_monotonic_time();
+  ASSERT_NE(started_us, 0);
+
+  /* The session surely lives from sessionStarted until its resume timer,
+   * armed after the drop, can fire (GLib may round it down by 250 ms). */
+  auto lived = poller.between(started_us, dropped_us + (kResumeS - 1) * G_USEC_PER_SEC);
+  EXPECT_GE(lived.size(), 5u) << "too few readiness answers to judge";
+  unsigned waiting = 0;
+  for (auto& x : lived) {
+    EXPECT_EQ(x.status, 500u) << x.state << " at +" << (x.sent_us - started_us) / 1000 << " ms";
+    EXPECT_TRUE(x.state == "busy" || x.state == "awaiting-resume") << x.state;
+    waiting += x.state == "awaiting-resume";
   }
-  for (auto& c : crowd)
-    c->abort();
-  spin_for(500);
-  unsigned status = 0;
-  EXPECT_EQ(ready_state(*s, &status), "busy");
-  EXPECT_EQ(status, 500u);
-  owner.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
-  EXPECT_TRUE(wait_state(*s, "ready", 5000));
-  /* And ten who drop without asking for anything change nothing. */
-  crowd.clear();
-  for (int i = 0; i < 10; i++) {
-    crowd.push_back(std::make_unique<WsClient>());
-    connect_gst(*crowd.back(), *s);
+  EXPECT_GT(waiting, 0u) << "the poller never saw the drop";
+
+  /* Ten who connect and drop at once without asking change nothing. */
+  {
+    Crowd idle(*s, false, "idle-");
+    idle.step.wait();
+    idle.step.wait();
+    idle.step.wait();
   }
-  for (auto& c : crowd)
-    c->abort();
   spin_for(300);
+  gint64 idle_end_us = g_get_monotonic_time();
+  poller.stop();
   EXPECT_EQ(ready_state(*s), "ready");
+  for (auto& x : poller.between(ready_us, idle_end_us))
+    EXPECT_EQ(x.status, 200u) << x.state;
 }
 
 /* ---- the launcher ---- */
@@ -244,6 +556,7 @@ TEST_F(Lifecycle, BurstOfClients) {
 struct Child {
   GPid pid = 0;
   FILE* out = nullptr;
+  FILE* err = nullptr;  // with capture_stderr
   unsigned control = 0, streaming = 0;
   ~Child() {
     if (pid > 0) {
@@ -252,6 +565,25 @@ struct Child {
     }
     if (out)
       fclose(out);
+    if (err)
+      fclose(err);
+  }
+  /* Its stderr, once it has exited. */
+  std::string error_output() {
+    std::string text;
+    char buf[4096];
+    size_t n;
+    while (err && (n = fread(buf, 1, sizeof buf, err)) > 0)
+      text.append(buf, n);
+    return text;
+  }
+  std::string ready_state() {
+    auto r = http(control, "GET", "/v1/streaming/ready");
+    auto m = parse(r.body);
+    return J(m.get())["state"].str();
+  }
+  bool wait_state(const std::string& state, unsigned timeout_ms) {
+    return spin_until([&] { return ready_state() == state; }, timeout_ms);
   }
   /* Exit status, or -1 after timeout_ms. */
   int wait_exit(unsigned timeout_ms) {
@@ -268,7 +600,8 @@ struct Child {
 };
 
 /* extra: options, and optionally a description last (else kSource). */
-static void start_launcher(Child& c, std::vector<std::string> extra = {}) {
+static void start_launcher(Child& c, std::vector<std::string> extra = {},
+                           bool capture_stderr = false) {
   std::vector<char*> argv = {(char*)NVCF_STREAMER_PATH};
   std::string desc = std::string(kSource) + " ! nvcfwebrtcsink " + kProps;
   if (!extra.empty() && extra.back().rfind("--", 0) != 0) {
@@ -283,13 +616,16 @@ static void start_launcher(Child& c, std::vector<std::string> extra = {}) {
   envp = g_environ_setenv(envp, "CONTROL_SERVER_PORT", "0", TRUE);
   envp = g_environ_setenv(envp, "STREAMING_SERVER_PORT", "0", TRUE);
   envp = g_environ_unsetenv(envp, "NVCF_SESSION_POLICY");
-  gint fd;
+  gint fd, err_fd = -1;
   GError* error = nullptr;
   ASSERT_TRUE(g_spawn_async_with_pipes(nullptr, argv.data(), envp, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
-                                       nullptr, &c.pid, nullptr, &fd, nullptr, &error))
+                                       nullptr, &c.pid, nullptr, &fd,
+                                       capture_stderr ? &err_fd : nullptr, &error))
       << error->message;
   g_strfreev(envp);
   c.out = fdopen(fd, "r");
+  if (err_fd >= 0)
+    c.err = fdopen(err_fd, "r");
   char line[512];
   while (fgets(line, sizeof line, c.out))
     if (sscanf(line, "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming) == 2)
@@ -312,17 +648,66 @@ TEST_F(Lifecycle, LauncherExitsAfterTheSession) {
   EXPECT_EQ(c.wait_exit(10000), 0);
 }
 
-/* SIGTERM mid-session: the viewer hears endSession (or a close with a
- * reason), the launcher stops within 5 s and exits 0. */
-TEST_F(Lifecycle, SigtermDuringSession) {
+/* startSession once the launcher's media flows: its readiness answers 200
+ * as soon as the pipeline plays, a moment before the encoder runs. */
+static std::string start_when_media(WsClient& c) {
+  std::string producer = producer_id(c), sid, last;
+  spin_until(
+      [&] {
+        c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+        auto m = c.next_matching(
+            [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+        last = m ? m->text : "(no reply)";
+        if (m && m->type() == "sessionStarted")
+          sid = (*m)["sessionId"].str();
+        if (!sid.empty() || last.find("no media is flowing yet") == std::string::npos)
+          return true;
+        spin_for(100);
+        return false;
+      },
+      10000);
+  EXPECT_FALSE(sid.empty()) << last;
+  return sid;
+}
+
+/* The launcher's default is the exit policy, so a dropped client with an
+ * identity keeps the container alive for its resume window, and only
+ * then does it exit 0. */
+TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
+  const unsigned kResumeS = 5;
   Child c;
-  start_launcher(c, {"--session-policy=reuse"});
-  spin_for(1000);
+  start_launcher(c, {std::string(kSource) + " ! nvcfwebrtcsink " + kProps +
+                     " resume-timeout=" + std::to_string(kResumeS)});
+  ASSERT_TRUE(c.wait_state("ready", 10000));
+  WsClient a;
+  ASSERT_TRUE(a.connect(c.streaming, "/sign_in", {}, {{"nvcf-reqid", "exit-rq-1"}})) << a.error();
+  ASSERT_TRUE(a.next_message());
+  ASSERT_FALSE(start_when_media(a).empty());
+  a.abort();
+  gint64 dropped = g_get_monotonic_time();
+  ASSERT_TRUE(c.wait_state("awaiting-resume", 3000));
+  /* The timer fires kResumeS (less GLib's 250 ms rounding) after the
+   * streamer saw the drop; well inside that it must still be there. */
+  EXPECT_EQ(c.wait_exit(2500), -1) << "exited inside the resume window";
+  EXPECT_EQ(c.ready_state(), "awaiting-resume");
+  EXPECT_EQ(c.wait_exit((kResumeS + 8) * 1000), 0) << "did not exit 0 after the resume window";
+  EXPECT_GT((g_get_monotonic_time() - dropped) / 1e6, kResumeS - 1.0);
+}
+
+/* SIGTERM mid-session: the viewer hears endSession (or a close with a
+ * reason), the launcher stops within 5 s and exits 0, by itself: not cut
+ * short by its watchdog. The viewer has its offer but never answers, so
+ * its webrtcbin holds media back until DTLS, as a real one does at first. */
+static void sigterm_during_session(std::vector<std::string> options) {
+  Child c;
+  start_launcher(c, options, true);
+  ASSERT_TRUE(c.wait_state("ready", 10000));
   WsClient a;
   ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
   ASSERT_TRUE(a.next_message());
-  std::string sid = start_session(a, producer_id(a));
+  std::string sid = start_when_media(a);
   ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000)) << "no offer";
   gint64 t0 = g_get_monotonic_time();
   kill(c.pid, SIGTERM);
   auto told = a.next_matching([](const Msg& m) { return m.type() == "endSession"; }, 5000);
@@ -331,13 +716,44 @@ TEST_F(Lifecycle, SigtermDuringSession) {
   if (!told)
     a.wait_closed(5000, &code, &reason);
   EXPECT_TRUE(told || !reason.empty()) << "the viewer was not told";
-  int rc = c.wait_exit(5000);
+  if (told)
+    EXPECT_EQ((*told)["sessionId"].str(), sid);
+  int rc = c.wait_exit(6000);
   EXPECT_EQ(rc, 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
+  std::string err = c.error_output();
+  EXPECT_EQ(err.find("shutdown did not finish"), std::string::npos) << err;
+}
+
+TEST_F(Lifecycle, SigtermDuringSession) {
+  sigterm_during_session({});  // the launcher's default: exit
+}
+
+TEST_F(Lifecycle, SigtermDuringSessionReusePolicy) {
+  sigterm_during_session({"--session-policy=reuse"});
+}
+
+/* identity sleeps 30 s in its streaming thread on the first buffer, so EOS
+ * never arrives and the NULL state change blocks on that thread: only the
+ * watchdog can keep the 5 s bound (and --stop-timeout=30 is capped). */
+TEST_F(Lifecycle, StuckStopEndsWithin5s) {
+  Child c;
+  start_launcher(c,
+                 {"--stop-timeout=30",
+                  "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"},
+                 true);
+  spin_for(1500);  // the first buffer reaches identity: nothing to poll for
+  gint64 t0 = g_get_monotonic_time();
+  kill(c.pid, SIGTERM);
+  EXPECT_EQ(c.wait_exit(7000), 0);
+  EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
+  std::string err = c.error_output();
+  EXPECT_NE(err.find("--stop-timeout 30 would break the 5 s shutdown bound"), std::string::npos) << err;
+  EXPECT_NE(err.find("shutdown did not finish"), std::string::npos) << err;
 }
 
 /* A valve that drops everything keeps EOS from ever arriving, so the
- * first signal would wait --stop-timeout (30 s); the second must not. */
+ * first signal waits --stop-timeout (capped at 3 s); the second must not. */
 TEST_F(Lifecycle, SecondSignalForcesExit) {
   Child c;
   start_launcher(c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});

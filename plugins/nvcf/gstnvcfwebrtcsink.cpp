@@ -578,7 +578,12 @@ send_eos_to_pipeline (GstNvcfWebrtcSink * self)
   }
   GST_INFO_OBJECT (self, "session policy exit: sending EOS to %s",
       GST_OBJECT_NAME (top));
-  gst_element_send_event (GST_ELEMENT (top), gst_event_new_eos ());
+  /* Not from our loop thread: gst_element_send_event takes the pipeline's
+   * state lock, which an application stopping the pipeline holds while it
+   * waits for that very thread to finish. */
+  gst_element_call_async (GST_ELEMENT (top),[](GstElement * e, gpointer) {
+        gst_element_send_event (e, gst_event_new_eos ());
+      }, NULL, NULL);
   gst_object_unref (top);
 }
 
@@ -1082,19 +1087,23 @@ end_session_from_nvcf (GstNvcfWebrtcSink * self, const std::string & key,
     bool graceful)
 {
   auto *priv = self->priv;
-  std::string id;
+  std::string id, label;
   guint64 conn = 0;
   {
     std::lock_guard<std::mutex> lock (priv->lock);
     for (auto &[sid, e] : priv->sessions)
       if (sid == key || (!key.empty () && e.client.request_id == key)) {
         id = sid;
+        label = session_label (sid, e.client);
         conn = e.client.connection;
         break;
       }
   }
   if (id.empty ())
     return std::nullopt;
+  /* Logged here, not by the control server: only we know both ids. */
+  GST_INFO_OBJECT (self, "[%s] endsession from NVCF (%s)", label.c_str (),
+      graceful ? "graceful" : "not graceful");
   if (!graceful && suspend_session (self, id)) {
     if (conn)
       gst_nvcf_signaller_close (priv->signaller, conn, 1000,
@@ -1109,6 +1118,11 @@ end_session_from_nvcf (GstNvcfWebrtcSink * self, const std::string & key,
 static void
 drain (GstNvcfWebrtcSink * self)
 {
+  {
+    /* EOS is on its way already: the exit policy need not send one. */
+    std::lock_guard<std::mutex> lock (self->priv->lock);
+    self->priv->exit_sent = true;
+  }
   update_readiness (self,[](nvcf::Readiness & r) {
         return r.drain ();
       });
@@ -1270,6 +1284,27 @@ gst_nvcf_webrtc_sink_change_state (GstElement * element,
   return ret;
 }
 
+/* -------------------------------------------------------------- send_event */
+
+/* gst_element_send_event (pipeline, EOS), as an application stops, goes
+ * to every element flagged as a source, and this bin is one because each
+ * webrtcbin holds a nicesrc. GstBin would then push the EOS into the
+ * webrtcbins' sink pads, whose stream locks a viewer that has not finished
+ * DTLS holds while its data waits on a blocked pad: the application's
+ * thread hangs there. A sink has nothing to send downstream events into;
+ * EOS reaches us from upstream through our sink pads, as it should. */
+static gboolean
+gst_nvcf_webrtc_sink_send_event (GstElement * element, GstEvent * event)
+{
+  if (GST_EVENT_IS_DOWNSTREAM (event) && !GST_EVENT_IS_UPSTREAM (event)) {
+    GST_DEBUG_OBJECT (element, "not sending %s into our sessions",
+        GST_EVENT_TYPE_NAME (event));
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+}
+
 /* ----------------------------------------------------------- bus messages */
 
 /* Errors inside a viewer's webrtcbin (SCTP or DTLS when the peer vanishes,
@@ -1281,7 +1316,7 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
   auto *self = GST_NVCF_WEBRTC_SINK (bin);
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR
       || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
-    std::string owner;
+    std::string owner, label;
     {
       std::lock_guard<std::mutex> lock (self->priv->lock);
       for (auto &[id, e] : self->priv->sessions) {
@@ -1290,6 +1325,7 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
                 || gst_object_has_as_ancestor (GST_MESSAGE_SRC (msg),
                     GST_OBJECT (webrtc)))) {
           owner = id;
+          label = session_label (id, e.client);
           break;
         }
       }
@@ -1316,8 +1352,8 @@ gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
         gst_message_parse_error (msg, &err, &debug);
       else
         gst_message_parse_warning (msg, &err, &debug);
-      GST_WARNING_OBJECT (self, "[session %s] %s from %s: %s (%s)",
-          owner.c_str (), is_error ? "error" : "warning",
+      GST_WARNING_OBJECT (self, "[%s] %s from %s: %s (%s)",
+          label.c_str (), is_error ? "error" : "warning",
           GST_MESSAGE_SRC_NAME (msg), err->message, debug ? debug : "");
       if (is_error) {
         std::string reason = std::string ("media connection error: ") +
@@ -1939,6 +1975,7 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
       G_TYPE_UINT);
 
   element_class->change_state = gst_nvcf_webrtc_sink_change_state;
+  element_class->send_event = gst_nvcf_webrtc_sink_send_event;
   GST_BIN_CLASS (klass)->handle_message = gst_nvcf_webrtc_sink_handle_message;
   element_class->request_new_pad = gst_nvcf_webrtc_sink_request_new_pad;
   element_class->release_pad = gst_nvcf_webrtc_sink_release_pad;
