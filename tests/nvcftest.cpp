@@ -132,6 +132,16 @@ std::string Streamer::ready_state() const {
   return out;
 }
 
+bool Streamer::wait_ready_state(const std::string& state, unsigned timeout_ms) const {
+  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (ready_state() != state) {
+    if (g_get_monotonic_time() > deadline)
+      return false;
+    g_usleep(10000);
+  }
+  return true;
+}
+
 bool Streamer::wait_element_message(const char* name, unsigned timeout_ms, GstStructure** out) {
   GstBus* bus = gst_element_get_bus(pipeline_);
   gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;

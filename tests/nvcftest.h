@@ -41,6 +41,9 @@ class Streamer {
   unsigned control_port() const;
   unsigned streaming_port() const;
   std::string ready_state() const;
+  /* Polls the ready-state property until it names state (true) or
+   * timeout_ms passes. */
+  bool wait_ready_state(const std::string& state, unsigned timeout_ms) const;
   /* Pops bus messages until an element message with this structure name
    * arrives (true) or timeout_ms passes. */
   bool wait_element_message(const char* name, unsigned timeout_ms, GstStructure** out = nullptr);

@@ -34,6 +34,7 @@ TEST_F(ControlServer, ReadyFollowsPipelineState) {
   EXPECT_EQ(r.status, 500u);
   EXPECT_NE(r.body.find("\"state\":\"starting\""), std::string::npos) << r.body;
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  ASSERT_TRUE(s.wait_ready_state("ready", 5000)) << s.ready_state();
   r = http(port, "GET", "/v1/streaming/ready");
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.content_type, "application/json");
@@ -42,6 +43,37 @@ TEST_F(ControlServer, ReadyFollowsPipelineState) {
   EXPECT_EQ(http(port, "HEAD", "/v1/streaming/ready").status, 200u);
   ASSERT_TRUE(s.set_state(GST_STATE_PAUSED));
   EXPECT_EQ(http(port, "GET", "/v1/streaming/ready").status, 500u);
+}
+
+/* PLAYING with both servers up is not enough: a viewer NVCF sends at the
+ * first 200 must find media. Here the source holds its first buffer back. */
+TEST_F(ControlServer, ReadyWaitsForMedia) {
+  /* No caps property: the caps come with the first sample. */
+  Streamer s("", "appsrc name=src is-live=true format=time");
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  unsigned port = s.control_port();
+  g_usleep(300000);
+  auto r = http(port, "GET", "/v1/streaming/ready");
+  EXPECT_EQ(r.status, 500u);
+  EXPECT_NE(r.body.find("\"state\":\"starting\""), std::string::npos) << r.body;
+
+  GstElement* src = gst_bin_get_by_name(GST_BIN(s.pipeline()), "src");
+  ASSERT_NE(src, nullptr);
+  GstBuffer* frame = gst_buffer_new_allocate(nullptr, 64 * 48 * 3 / 2, nullptr);
+  gst_buffer_memset(frame, 0, 0x80, 64 * 48 * 3 / 2);
+  GST_BUFFER_PTS(frame) = 0;
+  GST_BUFFER_DURATION(frame) = GST_SECOND / 30;
+  GstCaps* caps = gst_caps_from_string("video/x-raw,format=I420,width=64,height=48,framerate=30/1");
+  GstSample* sample = gst_sample_new(frame, caps, nullptr, nullptr);
+  GstFlowReturn flow = GST_FLOW_ERROR;
+  g_signal_emit_by_name(src, "push-sample", sample, &flow);
+  gst_sample_unref(sample);
+  gst_caps_unref(caps);
+  gst_buffer_unref(frame);
+  gst_object_unref(src);
+  EXPECT_EQ(flow, GST_FLOW_OK);
+  ASSERT_TRUE(s.wait_ready_state("ready", 5000)) << s.ready_state();
+  EXPECT_EQ(http(port, "GET", "/v1/streaming/ready").status, 200u);
 }
 
 TEST_F(ControlServer, StatusCodes) {

@@ -11,6 +11,7 @@ static Readiness started(unsigned max = 1, SessionPolicy policy = SessionPolicy:
   Readiness r(max, policy);
   r.set_servers_listening(true);
   r.set_pipeline_playing(true);
+  r.set_media_flowing(true);
   return r;
 }
 
@@ -20,10 +21,23 @@ TEST(Readiness, StartsNotReady) {
   EXPECT_EQ(r.http_status(), 500u);
   EXPECT_FALSE(r.set_servers_listening(true));  // still waiting for PLAYING
   EXPECT_EQ(r.state(), ReadyState::Starting);
-  EXPECT_TRUE(r.set_pipeline_playing(true));
+  EXPECT_FALSE(r.set_pipeline_playing(true));  // still waiting for media
+  EXPECT_EQ(r.state(), ReadyState::Starting);
+  EXPECT_TRUE(r.set_media_flowing(true));
   EXPECT_EQ(r.state(), ReadyState::Ready);
   EXPECT_EQ(r.http_status(), 200u);
   EXPECT_TRUE(r.accepts_sessions());
+}
+
+TEST(Readiness, MediaStaysAcrossReset) {
+  auto r = started();
+  EXPECT_TRUE(r.reset());
+  EXPECT_EQ(r.state(), ReadyState::Starting);
+  r.set_servers_listening(true);
+  EXPECT_TRUE(r.set_pipeline_playing(true)) << "the pads still carry media after a restart";
+  EXPECT_EQ(r.state(), ReadyState::Ready);
+  EXPECT_TRUE(r.set_media_flowing(false));  // a new pad without caps yet
+  EXPECT_EQ(r.state(), ReadyState::Starting);
 }
 
 TEST(Readiness, PlayingAloneIsNotReady) {

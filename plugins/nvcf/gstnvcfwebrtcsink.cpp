@@ -209,6 +209,22 @@ update_readiness (GstNvcfWebrtcSink * self, F && change)
   g_object_notify (G_OBJECT (self), "ready-state");
 }
 
+/* Ready only once every pad carries media: NVCF may send a viewer the moment
+ * readiness answers 200, and a session started earlier would be refused or
+ * miss a stream. */
+static void
+update_media_readiness (GstNvcfWebrtcSink * self)
+{
+  update_readiness (self,[self](nvcf::Readiness & r) {
+        /* update_readiness holds priv->lock, which guards the streams. */
+        const auto & streams = self->priv->streams;
+        bool all = !streams.empty ();
+        for (const auto & s:streams)
+          all = all && !s->media_type.empty ();
+        return r.set_media_flowing (all);
+      });
+}
+
 /* ------------------------------------------------------------- credentials */
 
 static void
@@ -394,6 +410,7 @@ on_stream_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
     gst_element_sync_state_with_parent (e);
   }
   s->chain = std::move (chain);
+  update_media_readiness (self);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -495,8 +512,11 @@ gst_nvcf_webrtc_sink_request_new_pad (GstElement * element,
   GstPad *pad = s->pad;
   gst_pad_set_active (pad, TRUE);
   gst_element_add_pad (element, pad);
-  std::lock_guard<std::mutex> lock (priv->lock);
-  priv->streams.push_back (std::move (s));
+  {
+    std::lock_guard<std::mutex> lock (priv->lock);
+    priv->streams.push_back (std::move (s));
+  }
+  update_media_readiness (self);
   return pad;
 }
 
@@ -525,6 +545,7 @@ gst_nvcf_webrtc_sink_release_pad (GstElement * element, GstPad * pad)
     gst_bin_remove (GST_BIN (self), e);
   }
   gst_element_remove_pad (element, pad);
+  update_media_readiness (self);
 }
 
 /* ----------------------------------------------------------------- sessions */

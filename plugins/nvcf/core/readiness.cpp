@@ -22,6 +22,10 @@ bool Readiness::set_pipeline_playing(bool playing) {
   return update([&] { playing_ = playing; });
 }
 
+bool Readiness::set_media_flowing(bool flowing) {
+  return update([&] { media_ = flowing; });
+}
+
 bool Readiness::set_max_sessions(unsigned max_sessions) {
   return update([&] { max_sessions_ = max_sessions; });
 }
@@ -64,7 +68,7 @@ ReadyState Readiness::state() const {
     return ReadyState::Finished;
   if (draining_)
     return ReadyState::Draining;
-  if (!listening_ || !playing_)
+  if (!listening_ || !playing_ || !media_)
     return ReadyState::Starting;
   if (held >= max_sessions_)
     return awaiting_resume_ > 0 ? ReadyState::AwaitingResume : ReadyState::Busy;

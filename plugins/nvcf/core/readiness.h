@@ -32,6 +32,10 @@ class Readiness {
   /* Inputs. Each returns true when state() changed. */
   bool set_servers_listening(bool listening);
   bool set_pipeline_playing(bool playing);
+  /* Every input stream has its media set up (caps arrived, encoder and
+   * payloader chosen): a session started before would miss a stream. Not
+   * cleared by reset(): it belongs to the pads, which outlive the servers. */
+  bool set_media_flowing(bool flowing);
   bool set_max_sessions(unsigned max_sessions);
   bool set_policy(SessionPolicy policy);
   /* Current counts: sessions with a connected client, and sessions kept
@@ -67,6 +71,7 @@ class Readiness {
   SessionPolicy policy_;
   bool listening_ = false;
   bool playing_ = false;
+  bool media_ = false;
   unsigned active_ = 0;
   unsigned awaiting_resume_ = 0;
   bool served_ = false;  // a session has run since reset()
