@@ -4,7 +4,11 @@
  * sessions started, ended and dropped through signalling, checked against
  * readiness and the element's bus messages. */
 #include <agent.h>
+#include <arpa/inet.h>
 #include <gst/sdp/sdp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <gst/webrtc/webrtc.h>
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
@@ -369,6 +373,64 @@ TEST_F(Signaller, HandshakeWithoutSubprotocol) {
 }
 
 /* The endpoint is WebSocket only; everything else on the port is 404. */
+/* The server pings each client every keepalive-interval seconds, so a
+ * proxy with an idle timeout keeps a quiet signalling socket open. Read on
+ * a raw socket: a WebSocket client library answers pings out of sight. */
+TEST_F(Signaller, PingsQuietClients) {
+  auto s = playing("keepalive-interval=1");
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{fd};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(s->streaming_port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{0, 200000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string hello = std::string("GET ") + kEndpoint +
+                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ASSERT_EQ(send(fd, hello.data(), hello.size(), 0), ssize_t(hello.size()));
+
+  /* Collect bytes for 3.5 s without ever sending anything. */
+  std::string in;
+  gint64 until = g_get_monotonic_time() + 3500000;
+  while (g_get_monotonic_time() < until) {
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n > 0)
+      in.append(buf, n);
+    else if (n == 0)
+      break;
+  }
+  size_t body = in.find("\r\n\r\n");
+  ASSERT_NE(body, std::string::npos) << in;
+  ASSERT_EQ(in.rfind("HTTP/1.1 101", 0), 0u) << in.substr(0, body);
+  /* Server frames are unmasked; count the pings (opcode 9). */
+  int pings = 0, texts = 0;
+  for (size_t i = body + 4; i + 2 <= in.size();) {
+    unsigned op = in[i] & 0x0f;
+    size_t len = static_cast<unsigned char>(in[i + 1]) & 0x7f, head = 2;
+    if (len == 126) {
+      if (i + 4 > in.size())
+        break;
+      len = (static_cast<unsigned char>(in[i + 2]) << 8) | static_cast<unsigned char>(in[i + 3]);
+      head = 4;
+    }
+    if (op == 0x9)
+      pings++;
+    if (op == 0x1)
+      texts++;
+    i += head + len;
+  }
+  EXPECT_GE(texts, 1) << "no welcome";
+  EXPECT_GE(pings, 2) << "keepalive-interval=1 sent " << pings << " pings in 3.5 s";
+}
+
 TEST_F(Signaller, PlainHttpIsRefused) {
   auto s = playing();
   unsigned port = s->streaming_port();

@@ -49,7 +49,7 @@ struct GstNvcfSignallerSettings
   std::string endpoint = "/sign_in";
   std::string producer_id;
   std::string producer_meta;    /* JSON object text or "" */
-  guint keepalive_s = 10;       /* WebSocket ping interval */
+  guint keepalive_s = 5;        /* WebSocket ping interval, 0 = none */
   guint flood_limit = 200;      /* messages per second per client */
 };
 

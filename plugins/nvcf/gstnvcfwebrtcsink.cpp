@@ -48,6 +48,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_nvcf_webrtc_sink_debug);
 #define DEFAULT_VIDEO_BITRATE 4000
 #define DEFAULT_CREDS_USE "both"
 #define DEFAULT_ICE_TCP FALSE
+/* Below the 7 s idle timeouts of NVIDIA's sample HAProxy configuration, so
+ * a quiet signalling socket is not cut by the proxy mid-session. */
+#define DEFAULT_KEEPALIVE_INTERVAL 5
 #define DEFAULT_RESUME_TIMEOUT 30
 
 enum
@@ -68,6 +71,7 @@ enum
   PROP_ICE_ADDRESSES,
   PROP_ICE_TCP,
   PROP_ICE_TRANSPORT_POLICY,
+  PROP_KEEPALIVE_INTERVAL,
   PROP_SESSION_POLICY,
   PROP_RESUME_TIMEOUT,
   PROP_STATS,
@@ -149,6 +153,7 @@ struct GstNvcfWebrtcSinkPrivate
   std::string stun_server, turn_server;
   std::string ice_addresses;    /* comma-separated */
   bool ice_tcp = DEFAULT_ICE_TCP;
+  guint keepalive_interval = DEFAULT_KEEPALIVE_INTERVAL;
   bool relay_only = false;
   nvcf::SessionPolicy session_policy = nvcf::SessionPolicy::Reuse;
   guint resume_timeout_s = DEFAULT_RESUME_TIMEOUT;
@@ -1212,6 +1217,7 @@ start_servers (GstNvcfWebrtcSink * self)
     settings.port = priv->streaming_port;
     settings.endpoint = priv->start_endpoint;
     settings.producer_id = priv->producer_id;
+    settings.keepalive_s = priv->keepalive_interval;
     settings.producer_meta = std::string ("{\"name\":\"") +
         GST_OBJECT_NAME (self) + "\"}";
   }
@@ -1656,6 +1662,9 @@ gst_nvcf_webrtc_sink_set_property (GObject * object, guint prop_id,
     case PROP_ICE_TCP:
       priv->ice_tcp = g_value_get_boolean (value);
       break;
+    case PROP_KEEPALIVE_INTERVAL:
+      priv->keepalive_interval = g_value_get_uint (value);
+      break;
     case PROP_SESSION_POLICY:{
       const gchar *v = g_value_get_string (value);
       auto policy = nvcf::parse_session_policy (v ? v : "");
@@ -1753,6 +1762,9 @@ gst_nvcf_webrtc_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_ICE_TCP:
       g_value_set_boolean (value, priv->ice_tcp);
+      break;
+    case PROP_KEEPALIVE_INTERVAL:
+      g_value_set_uint (value, priv->keepalive_interval);
       break;
     case PROP_ICE_TRANSPORT_POLICY:
       g_value_set_string (value, priv->relay_only ? "relay" : "all");
@@ -1899,6 +1911,11 @@ gst_nvcf_webrtc_sink_class_init (GstNvcfWebrtcSinkClass * klass)
       g_param_spec_boolean ("ice-tcp", "ICE over TCP",
           "Also gather ICE-TCP candidates (their ports are not kept inside "
           "port-range)", DEFAULT_ICE_TCP, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL,
+      g_param_spec_uint ("keepalive-interval", "WebSocket keepalive",
+          "Seconds between WebSocket pings to each signalling client, so "
+          "proxies keep a quiet connection open; 0 = no pings", 0, 3600,
+          DEFAULT_KEEPALIVE_INTERVAL, rw_ready));
   g_object_class_install_property (gobject_class, PROP_ICE_TRANSPORT_POLICY,
       g_param_spec_string ("ice-transport-policy", "ICE transport policy",
           "all, or relay to send media only through the TURN server", "all",
