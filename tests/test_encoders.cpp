@@ -71,6 +71,20 @@ TEST(EncoderSetup, LowLatencySettings) {
   EXPECT_EQ(property(vp8, "deadline"), "1");
 }
 
+TEST(EncoderSetup, OtherEncodersGoByWhatTheyProduce) {
+  auto vp9 = video_encoder_setup("vp9enc", 2000, "video/x-vp9");
+  EXPECT_EQ(vp9.media_type, "video/x-vp9");
+  EXPECT_EQ(vp9.parser, "");
+  EXPECT_EQ(vp9.caps, "");
+  EXPECT_TRUE(vp9.properties.empty());
+  auto h265 = video_encoder_setup("x265enc", 2000, "video/x-h265");
+  EXPECT_EQ(h265.media_type, "video/x-h265");
+  EXPECT_EQ(h265.parser, "h265parse");
+  EXPECT_EQ(h265.caps, "") << "no H.264 profile forced on other codecs";
+  auto theora = video_encoder_setup("theoraenc", 2000, "video/x-theora");
+  EXPECT_FALSE(nvcf::supported_video_media_type(theora.media_type)) << "refused by the element";
+}
+
 /* A misspelt property would be skipped silently by gst_util_set_object_arg:
  * check each against the real element and read the value back. */
 TEST(EncoderSetup, PropertiesExistOnInstalledEncoders) {

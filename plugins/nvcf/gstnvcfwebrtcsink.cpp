@@ -291,6 +291,30 @@ factory_available (const std::string & name)
   return true;
 }
 
+/* The media type an encoder factory produces, from its src template
+ * ("" when it does not say). */
+static std::string
+factory_output_type (const std::string & name)
+{
+  std::string type;
+  GstElementFactory *f = gst_element_factory_find (name.c_str ());
+  if (!f)
+    return type;
+  for (const GList * l = gst_element_factory_get_static_pad_templates (f);
+      l && type.empty (); l = l->next) {
+    auto *t = static_cast < GstStaticPadTemplate * >(l->data);
+    if (t->direction != GST_PAD_SRC)
+      continue;
+    GstCaps *caps = gst_static_caps_get (&t->static_caps);
+    if (caps && !gst_caps_is_any (caps) && gst_caps_get_size (caps) > 0)
+      type = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+    if (caps)
+      gst_caps_unref (caps);
+  }
+  gst_object_unref (f);
+  return type;
+}
+
 /* The chain from raw or encoded caps to an encoded stream for the tee.
  * Returns false (error posted) when the caps cannot be served. */
 static bool
@@ -322,7 +346,15 @@ plan_chain (GstNvcfWebrtcSink * self, Stream * s, GstCaps * caps,
           ("stream %s has raw video", s->name.c_str ()));
       return false;
     }
-    nvcf::EncoderSetup setup = nvcf::video_encoder_setup (enc, kbps);
+    nvcf::EncoderSetup setup = nvcf::video_encoder_setup (enc, kbps,
+        factory_output_type (enc));
+    if (!nvcf::supported_video_media_type (setup.media_type)) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+          ("video-encoder %s produces %s, which cannot be streamed (H.264, "
+              "H.265, VP8 or VP9)", enc.c_str (), setup.media_type.c_str ()),
+          ("stream %s", s->name.c_str ()));
+      return false;
+    }
     GstCapsFeatures *features = gst_caps_get_features (caps, 0);
     bool cuda = features
         && gst_caps_features_contains (features, "memory:CUDAMemory");

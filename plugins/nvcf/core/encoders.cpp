@@ -30,7 +30,8 @@ std::string choose_video_encoder(const std::string& requested,
   return requested;
 }
 
-EncoderSetup video_encoder_setup(const std::string& factory, unsigned kbps) {
+EncoderSetup video_encoder_setup(const std::string& factory, unsigned kbps,
+                                 const std::string& produced) {
   const std::string rate = std::to_string(kbps);
   EncoderSetup s;
   s.media_type = "video/x-h264";
@@ -64,7 +65,13 @@ EncoderSetup video_encoder_setup(const std::string& factory, unsigned kbps) {
                     {"lag-in-frames", "0"},     {"keyframe-max-dist", "2147483647"},
                     {"error-resilient", "default"}, {"threads", "2"}};
   } else {
+    /* Any other encoder (x265enc, vp9enc, a hardware one): what it produces
+     * decides the parser; its own defaults stay. */
     s.caps = "";
+    if (!produced.empty()) {
+      s.media_type = produced;
+      s.parser = video_parser_for(produced);
+    }
   }
   return s;
 }

@@ -32,8 +32,10 @@ struct EncoderSetup {
 };
 
 /* Low-latency settings for a known encoder; unknown factories get only
- * what their media type implies (empty properties). bitrate in kbit/s. */
-EncoderSetup video_encoder_setup(const std::string& factory, unsigned bitrate_kbps);
+ * what their media type implies (empty properties): produced is the media
+ * type of the factory's src template, "" when unknown. bitrate in kbit/s. */
+EncoderSetup video_encoder_setup(const std::string& factory, unsigned bitrate_kbps,
+                                 const std::string& produced = "");
 
 /* Where a video encoder keeps its target bitrate: the property and how many
  * bit/s one unit is (1000 for kbit/s). */
