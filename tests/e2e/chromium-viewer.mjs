@@ -341,7 +341,8 @@ async function sendInput(page, deadline, opts) {
   if (bad.length && !opts.allowInputErrors) {
     throw new Error(`input requests failed: ${bad.map((r) => `#${r.id}: ${r.error}`).join('; ')}`);
   }
-  const wrongType = replies.filter((r) => r.type !== 'navigationEvent');
+  // webrtcsink's answer shape, which gstwebrtc-api's RemoteController expects.
+  const wrongType = replies.filter((r) => r.type !== 'ControlResponseMessage');
   if (wrongType.length) throw new Error(`replies of unexpected type: ${JSON.stringify(wrongType)}`);
 }
 
