@@ -502,37 +502,54 @@ TEST(ControlErrors, EveryPrefixIsHandled) {
 
 /* ---- replies ---- */
 
+/* webrtcsink answers with its serde-tagged ControlResponseMessage, and
+ * gstwebrtc-api's RemoteController raises controlResponse only for that
+ * "type"; answering with the request's type ("navigationEvent") left the
+ * unmodified client without any answer. */
 TEST(ControlReply, Success) {
-  Json reply(nvcf::control_reply("navigationEvent", 12, ""));
+  Json reply(nvcf::control_reply(12, ""));
   ASSERT_NE(reply.object(), nullptr);
-  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "navigationEvent");
+  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), 12);
   EXPECT_TRUE(json_object_has_member(reply.object(), "error"));
   EXPECT_TRUE(json_object_get_null_member(reply.object(), "error"));
   EXPECT_EQ(json_object_get_size(reply.object()), 3u);
 }
 
+TEST(ControlReply, SameTypeForEveryRequest) {
+  for (const char* request : {R"({"id":0,"request":{"type":"navigationEvent","event":{"event":"TouchFrame"}}})",
+                              R"({"id":1,"request":{"type":"customUpstreamEvent","structureName":"s","structure":{}}})",
+                              R"({"id":2,"request":{"type":"noSuchRequest"}})"}) {
+    ControlParse p = nvcf::parse_control_message(request);
+    ASSERT_TRUE(p.id) << request;
+    Json reply(nvcf::control_reply(p.id, p.error));
+    ASSERT_NE(reply.object(), nullptr) << request;
+    EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage") << request;
+    EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), *p.id) << request;
+  }
+}
+
 TEST(ControlReply, ErrorIsEscaped) {
   const std::string error = "bad \"thing\"\n\\ é";
-  Json reply(nvcf::control_reply("customUpstreamEvent", -3, error));
+  Json reply(nvcf::control_reply(-3, error));
   ASSERT_NE(reply.object(), nullptr);
-  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "customUpstreamEvent");
+  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), -3);
   EXPECT_EQ(json_object_get_string_member(reply.object(), "error"), error);
 }
 
 TEST(ControlReply, UnknownId) {
-  Json reply(nvcf::control_reply("", std::nullopt, "missing \"id\""));
+  Json reply(nvcf::control_reply(std::nullopt, "missing \"id\""));
   ASSERT_NE(reply.object(), nullptr);
   EXPECT_TRUE(json_object_get_null_member(reply.object(), "id"));
-  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "");
+  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
 }
 
 TEST(ControlReply, AnswersARejectedRequest) {
   ControlParse p = nvcf::parse_control_message(navigation_request(R"({"event":"MouseMove"})"));
-  Json reply(nvcf::control_reply(p.request_type, p.id, p.error));
+  Json reply(nvcf::control_reply(p.id, p.error));
   ASSERT_NE(reply.object(), nullptr);
-  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "navigationEvent");
+  EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), 1);
   EXPECT_EQ(json_object_get_string_member(reply.object(), "error"), p.error);
 }

@@ -1,5 +1,6 @@
-/* nvcfwebrtcsink against real peers: headless Chromium and werift (node
- * child processes, the scripts in tests/e2e), coturn as the TURN server, and
+/* nvcfwebrtcsink against real peers: headless Chromium (our web client, and
+ * the unmodified gstwebrtc-api library) and werift (node child processes,
+ * the scripts in tests/e2e), coturn as the TURN server, and
  * gst-launch-1.0 for the README's launch line. The pipeline runs in this
  * process so the tests can look inside it (pad probes, webrtcbin, sockets,
  * debug log); every peer is a child that prints one JSON line.
@@ -188,7 +189,7 @@ std::string program(const char* name) {
 
 bool exists(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_EXISTS); }
 
-enum Needs : unsigned { kNode = 1, kChromium = 2, kWerift = 4, kTurn = 8, kLaunch = 16 };
+enum Needs : unsigned { kNode = 1, kChromium = 2, kWerift = 4, kTurn = 8, kLaunch = 16, kGstWebrtcApi = 32 };
 
 /* What is missing for a test, as a sentence part; "" when all is there. */
 std::string missing(unsigned needs) {
@@ -203,6 +204,8 @@ std::string missing(unsigned needs) {
     gone.push_back(e2e_path("node_modules/playwright-core"));
   if ((needs & kWerift) && !exists(e2e_path("node_modules/werift")))
     gone.push_back(e2e_path("node_modules/werift"));
+  if ((needs & kGstWebrtcApi) && !exists(e2e_path("node_modules/gstwebrtc-api")))
+    gone.push_back(e2e_path("node_modules/gstwebrtc-api"));
   if ((needs & kTurn) && program("turnserver").empty())
     gone.push_back("turnserver (coturn)");
   if ((needs & kLaunch) && program("gst-launch-1.0").empty())
@@ -997,6 +1000,11 @@ class WebRtc : public ::testing::Test {
     args.insert(args.begin(), {"--signalling", signalling()});
     return node(name, "chromium-viewer.mjs", args);
   }
+  /* Headless Chromium on the published gstwebrtc-api bundle, not our page. */
+  Child& gstwebrtc_api(const std::string& name, std::vector<std::string> args) {
+    args.insert(args.begin(), {"--signalling", signalling()});
+    return node(name, "gstwebrtc-api-viewer.mjs", args);
+  }
   Child& werift(const std::string& name, std::vector<std::string> args) {
     args.insert(args.begin(), {"--signalling", signalling()});
     return node(name, "werift-viewer.mjs", args);
@@ -1144,6 +1152,43 @@ TEST_F(WebRtcChromium, EncodedH264FromX264Pipeline) {
 /* pipelines/audio-video.pipeline: vp8enc and opusenc upstream. */
 TEST_F(WebRtcChromium, EncodedVP8FromAudioVideoPipeline) {
   run_file("audio-video.pipeline", "vp8enc", "VP8", false);
+}
+
+/* The unmodified gstwebrtc-api client (npm package, its published bundle)
+ * as the viewer: it finds the streamer as the only producer, decodes H.264,
+ * receives audio, and the mouse move and key press that its RemoteController
+ * sends reach the video source as navigation events. Its controlResponse
+ * events prove the answers have webrtcsink's shape. */
+TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
+  REQUIRE_TOOLS(kNode | kChromium | kGstWebrtcApi);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
+  GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
+  ASSERT_NE(vsrc, nullptr);
+  NavigationProbe nav;
+  nav.attach(vsrc);
+  gst_object_unref(vsrc);
+
+  Child& viewer = gstwebrtc_api("gstwebrtc-api", {"--input", "--expect-codec", "H264", "--frames", "31",
+                                                  "--timeout", "40"});
+  JsonLine r = viewer.json(80000);
+  ASSERT_TRUE(r.valid()) << viewer.describe();
+  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(contains(r.string("library"), "gstwebrtc-api")) << r.text();
+  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  EXPECT_GT(r.number("audioPackets"), 0) << r.text();
+  EXPECT_EQ(r.string("codec"), "H264") << r.text();
+  JsonNode* producers = r.member("producers");
+  ASSERT_TRUE(producers && JSON_NODE_HOLDS_ARRAY(producers)) << r.text();
+  EXPECT_EQ(json_array_get_length(json_node_get_array(producers)), 1u) << "the streamer is the only producer";
+  /* The page puts the mouse at the video centre of 320x240. */
+  EXPECT_TRUE(wait_until([&] { return nav.moved_near(160, 120, 2); }, 3000)) << nav.summary();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        std::lock_guard<std::mutex> l(nav.lock);
+        return std::find(nav.key_presses.begin(), nav.key_presses.end(), "a") != nav.key_presses.end();
+      },
+      3000))
+      << nav.summary();
 }
 
 /* Viewer data that is not input reaches the application (data-received

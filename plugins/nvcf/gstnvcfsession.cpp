@@ -266,7 +266,7 @@ on_channel_message (GstWebRTCDataChannel * channel, gchar * text,
     if (!error.empty ())
       GST_INFO ("[%s] control request refused: %s", impl->config.label.c_str (),
           error.c_str ());
-    reply_on (channel, nvcf::control_reply (p.request_type, p.id, error));
+    reply_on (channel, nvcf::control_reply (p.id, error));
   } else if (name == "input") {
     nvcf::InputParse p = nvcf::parse_input_message (text);
     if (!p.event) {

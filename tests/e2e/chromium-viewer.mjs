@@ -9,28 +9,12 @@
 //
 // Exit status 0 only when ok. Diagnostics go to stderr.
 
-import { chromium } from 'playwright-core';
-import http from 'node:http';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeAll, launchChromium, serveStatic, sleep } from './chromium-common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB_ROOT = path.resolve(HERE, '../../web');
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
 
 const USAGE = `usage: node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--frames N=30] [--timeout S=20] [--input] [--ice JSON]
@@ -173,22 +157,11 @@ async function cleanup() {
     await sleep(200);
   }
   page = null;
-  const ctx = context;
+  const all = { context, server, userDataDir };
   context = null;
-  if (ctx) {
-    // Closing the context closes the browser; Playwright kills the process
-    // itself when this process exits, so a hung close is not fatal.
-    await Promise.race([ctx.close().catch(() => {}), sleep(5000)]);
-  }
-  if (server) {
-    server.closeAllConnections?.();
-    server.close();
-    server = null;
-  }
-  if (userDataDir) {
-    try { fs.rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
-    userDataDir = null;
-  }
+  server = null;
+  userDataDir = null;
+  await closeAll(all);
 }
 
 async function finish(ok, error = null) {
@@ -201,56 +174,6 @@ async function finish(ok, error = null) {
   await cleanup();
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(result.ok ? 0 : 1);
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// --- static web server -------------------------------------------------------
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.svg': 'image/svg+xml',
-  '.ico': 'image/x-icon',
-};
-
-function serveWeb(root) {
-  return new Promise((resolve, reject) => {
-    const srv = http.createServer((req, res) => {
-      let rel;
-      try {
-        rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
-      if (rel.endsWith('/')) rel += 'index.html';
-      const file = path.resolve(root, `.${rel}`);
-      if (!file.startsWith(root + path.sep)) {
-        res.writeHead(403).end();
-        return;
-      }
-      fs.readFile(file, (err, data) => {
-        if (err) {
-          log(`HTTP 404 ${req.url}`);
-          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-          return;
-        }
-        res.writeHead(200, {
-          'content-type': MIME[path.extname(file)] || 'application/octet-stream',
-          'cache-control': 'no-store',
-        }).end(data);
-      });
-    });
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve(srv));
-  });
 }
 
 // --- the run -----------------------------------------------------------------
@@ -341,12 +264,13 @@ async function sendInput(page, deadline, opts) {
   if (bad.length && !opts.allowInputErrors) {
     throw new Error(`input requests failed: ${bad.map((r) => `#${r.id}: ${r.error}`).join('; ')}`);
   }
-  const wrongType = replies.filter((r) => r.type !== 'navigationEvent');
+  // webrtcsink's answer shape, which gstwebrtc-api's RemoteController expects.
+  const wrongType = replies.filter((r) => r.type !== 'ControlResponseMessage');
   if (wrongType.length) throw new Error(`replies of unexpected type: ${JSON.stringify(wrongType)}`);
 }
 
 async function run(opts) {
-  server = await serveWeb(WEB_ROOT);
+  server = await serveStatic(WEB_ROOT, log);
   const { port } = server.address();
   const query = new URLSearchParams({ signalling: opts.signalling });
   if (opts.ice) query.set('ice', opts.ice);
@@ -354,20 +278,7 @@ async function run(opts) {
   const url = `http://127.0.0.1:${port}/index.html?${query}`;
   log(`serving ${WEB_ROOT} on 127.0.0.1:${port}`);
 
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nvcf-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: opts.chromium,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 },
-    timeout: 30000,
-    // Signals are handled here (finish() closes the browser and still prints
-    // the JSON line); Playwright's own handlers would exit first.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
-  page = context.pages()[0] || await context.newPage();
+  ({ context, page, userDataDir } = await launchChromium(opts.chromium, 'nvcf-chromium-'));
   screenshotPath = opts.screenshot;
   page.on('console', (msg) => log(`console.${msg.type()}: ${msg.text()}`));
   page.on('pageerror', (err) => {

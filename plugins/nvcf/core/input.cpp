@@ -380,11 +380,10 @@ ControlParse parse_control_message(std::string_view text) {
   return out;
 }
 
-std::string control_reply(const std::string& request_type, std::optional<int64_t> id,
-                          const std::string& error) {
+std::string control_reply(std::optional<int64_t> id, const std::string& error) {
   // Built with json-glib so that the error text is escaped properly.
   JsonObject* object = json_object_new();
-  json_object_set_string_member(object, "type", request_type.c_str());
+  json_object_set_string_member(object, "type", kControlResponseType);
   if (id)
     json_object_set_int_member(object, "id", *id);
   else

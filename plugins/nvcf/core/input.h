@@ -88,15 +88,17 @@ struct ControlParse {
   std::optional<ControlRequest> request;
   std::string error;  // non-empty when rejected
   std::optional<int64_t> id;
-  std::string request_type;  // "navigationEvent", "customUpstreamEvent", or as received
+  std::string request_type;  // "navigationEvent", "customUpstreamEvent", or as received (for logs)
 };
 
 ControlParse parse_control_message(std::string_view text);
 
-/* Answer to a control request: {"type":"<request_type>","id":<id>|null,"error":null|"<error>"}.
- * An empty error means success. */
-std::string control_reply(const std::string& request_type, std::optional<int64_t> id,
-                          const std::string& error);
+/* Answer to a control request, in webrtcsink's shape (its serde-tagged
+ * ControlResponseMessage): {"type":"ControlResponseMessage","id":<id>|null,
+ * "error":null|"<error>"}. gstwebrtc-api's RemoteController raises its
+ * controlResponse event only for that type. An empty error means success. */
+inline constexpr const char* kControlResponseType = "ControlResponseMessage";
+std::string control_reply(std::optional<int64_t> id, const std::string& error);
 
 /* Result of one "input" message. */
 struct InputParse {
