@@ -76,7 +76,10 @@ TEST(EncoderSetup, OtherEncodersGoByWhatTheyProduce) {
   EXPECT_EQ(vp9.media_type, "video/x-vp9");
   EXPECT_EQ(vp9.parser, "");
   EXPECT_EQ(vp9.caps, "");
-  EXPECT_TRUE(vp9.properties.empty());
+  EXPECT_EQ(property(vp9, "deadline"), "1") << "libvpx tuned for real time, as VP8";
+  auto other = video_encoder_setup("av1enc", 2000, "video/x-av1");
+  EXPECT_EQ(other.media_type, "video/x-av1");
+  EXPECT_TRUE(other.properties.empty()) << "an unknown encoder keeps its defaults";
   auto h265 = video_encoder_setup("x265enc", 2000, "video/x-h265");
   EXPECT_EQ(h265.media_type, "video/x-h265");
   EXPECT_EQ(h265.parser, "h265parse");
@@ -91,7 +94,9 @@ TEST(EncoderSetup, PropertiesExistOnInstalledEncoders) {
   gst_init(nullptr, nullptr);
   int checked = 0;
   std::string missing;
-  for (const auto& factory : nvcf::video_encoder_preference()) {
+  auto factories = nvcf::video_encoder_preference();
+  factories.push_back("vp9enc");  // tuned too, though never chosen by auto
+  for (const auto& factory : factories) {
     GstElement* enc = gst_element_factory_make(factory.c_str(), nullptr);
     if (!enc) {
       missing += " " + factory;

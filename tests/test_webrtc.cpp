@@ -1143,6 +1143,9 @@ TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
 
 TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
 
+/* VP9, which auto never picks: the media type comes from the encoder. */
+TEST_F(WebRtcChromium, ChromiumVP9) { run("vp9enc", "VP9"); }
+
 /* pipelines/x264-lowlatency.pipeline (x264enc, constrained-baseline) with
  * Opus added upstream. */
 TEST_F(WebRtcChromium, EncodedH264FromX264Pipeline) {

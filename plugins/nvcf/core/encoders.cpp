@@ -56,8 +56,9 @@ EncoderSetup video_encoder_setup(const std::string& factory, unsigned kbps,
     s.properties = {{"bitrate", std::to_string(kbps * 1000)}, {"usage-type", "screen"},
                     {"rate-control", "bitrate"}, {"gop-size", "2147483647"},
                     {"complexity", "low"}};
-  } else if (factory == "vp8enc") {
-    s.media_type = "video/x-vp8";
+  } else if (factory == "vp8enc" || factory == "vp9enc") {
+    /* libvpx's defaults (best-quality deadline, lag) are far from real time. */
+    s.media_type = factory == "vp8enc" ? "video/x-vp8" : "video/x-vp9";
     s.parser = "";
     s.caps = "";
     s.properties = {{"deadline", "1"},          {"cpu-used", "8"},
