@@ -336,14 +336,15 @@ inline std::string start_session(WsClient& c, const std::string& producer) {
   return (*m)["sessionId"].str();
 }
 
-/* Waits until the sink encodes its video (sessions need media). */
+/* Waits until the sink encodes its video and readiness has seen the media
+ * (it leaves "starting" just after the encoder is in place). */
 inline bool wait_media(const Streamer& s, unsigned timeout_ms) {
   return spin_until(
       [&] {
         GstElement* enc = gst_bin_get_by_name(GST_BIN(s.sink()), "video_0-encoder");
         if (enc)
           gst_object_unref(enc);
-        return enc != nullptr;
+        return enc != nullptr && s.ready_state() != "starting";
       },
       timeout_ms);
 }

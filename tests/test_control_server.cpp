@@ -110,7 +110,8 @@ TEST_F(ControlServer, StatusCodes) {
   EXPECT_EQ(http(port, "GET", "/").status, 404u);
   EXPECT_EQ(http(port, "GET", "/v1/streaming/readyx").status, 404u);
 
-  /* Still serving after all that. */
+  /* Still serving after all that (ready once media flows). */
+  ASSERT_TRUE(s.wait_ready_state("ready", 5000)) << s.ready_state();
   EXPECT_EQ(http(port, "GET", "/v1/streaming/ready").status, 200u);
 }
 
