@@ -109,3 +109,42 @@ export async function closeAll({ context, server, userDataDir }) {
     try { fs.rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
   }
 }
+
+/**
+ * The drivers' main: parse the arguments (a bad one prints the usage, a
+ * JSON result and exits 2), bound the whole run by limitSeconds(opts) + 30 s,
+ * end on signals and unhandled rejections, and report through finish(ok,
+ * error), which prints the result line and exits.
+ */
+export function runDriver({ parseArgs, usage, result, run, finish, log, limitSeconds }) {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${usage}\n`);
+    result.error = `bad arguments: ${err.message}`;
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(2);
+  }
+
+  // Hard limit over everything: browser start, the waits, shutdown.
+  const hardLimitMs = (limitSeconds(opts) + 30) * 1000;
+  setTimeout(() => {
+    log('hard timeout');
+    finish(false, `hard timeout after ${hardLimitMs / 1000} s${result.error ? ` (${result.error})` : ''}`);
+    setTimeout(() => process.exit(1), 8000).unref();
+  }, hardLimitMs);
+
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => finish(false, `interrupted by ${sig}`));
+  }
+  process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));
+
+  run(opts).then(
+    () => finish(true),
+    async (err) => {
+      log(`error: ${err.message}`);
+      await finish(false, err.message);
+    },
+  );
+}

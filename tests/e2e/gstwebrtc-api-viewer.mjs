@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { closeAll, launchChromium, serveStatic, sleep } from './chromium-common.mjs';
+import { closeAll, launchChromium, runDriver, serveStatic, sleep } from './chromium-common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LIBRARY = path.join(HERE, 'node_modules/gstwebrtc-api');
@@ -271,33 +271,4 @@ async function run(opts) {
 
 // --- main --------------------------------------------------------------------
 
-let opts;
-try {
-  opts = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`${err.message}\n${USAGE}\n`);
-  result.error = `bad arguments: ${err.message}`;
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  process.exit(2);
-}
-
-// Hard limit over everything: browser start, the waits, shutdown.
-const hardLimitMs = (opts.timeout + 30) * 1000;
-setTimeout(() => {
-  log('hard timeout');
-  finish(false, `hard timeout after ${hardLimitMs / 1000} s${result.error ? ` (${result.error})` : ''}`);
-  setTimeout(() => process.exit(1), 8000).unref();
-}, hardLimitMs);
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => finish(false, `interrupted by ${sig}`));
-}
-process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));
-
-run(opts).then(
-  () => finish(true),
-  async (err) => {
-    log(`error: ${err.message}`);
-    await finish(false, err.message);
-  },
-);
+runDriver({ parseArgs, usage: USAGE, result, run, finish, log, limitSeconds: (o) => o.timeout });
