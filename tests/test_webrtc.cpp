@@ -661,6 +661,15 @@ struct NavigationProbe {
       gst_object_unref(pad);
     }
   }
+  bool pressed(const std::string& key) {
+    std::lock_guard<std::mutex> l(lock);
+    return std::find(key_presses.begin(), key_presses.end(), key) != key_presses.end();
+  }
+  /* What the pages send: the mouse at the centre of 320x240 video, then "a". */
+  void expect_centre_move_and_key_a() {
+    EXPECT_TRUE(wait_until([&] { return moved_near(160, 120, 2); }, 3000)) << summary();
+    EXPECT_TRUE(wait_until([&] { return pressed("a"); }, 3000)) << summary();
+  }
   bool moved_near(double x, double y, double tol) {
     std::lock_guard<std::mutex> l(lock);
     for (auto& [mx, my] : moves)
@@ -1082,15 +1091,7 @@ class WebRtcChromium : public WebRtc {
     }
     EXPECT_GT(r.number("audioPackets"), 0) << r.text();
     EXPECT_EQ(r.string("codec"), codec) << r.text();
-    /* The page puts the mouse at the video centre of 320x240. */
-    EXPECT_TRUE(wait_until([&] { return nav.moved_near(160, 120, 2); }, 3000)) << nav.summary();
-    EXPECT_TRUE(wait_until(
-        [&] {
-          std::lock_guard<std::mutex> l(nav.lock);
-          return std::find(nav.key_presses.begin(), nav.key_presses.end(), "a") != nav.key_presses.end();
-        },
-        3000))
-        << nav.summary();
+    nav.expect_centre_move_and_key_a();
     EXPECT_GE(key_requests.count(), 1) << "no key unit was requested for the new viewer";
   }
 
@@ -1183,15 +1184,7 @@ TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
   JsonNode* producers = r.member("producers");
   ASSERT_TRUE(producers && JSON_NODE_HOLDS_ARRAY(producers)) << r.text();
   EXPECT_EQ(json_array_get_length(json_node_get_array(producers)), 1u) << "the streamer is the only producer";
-  /* The page puts the mouse at the video centre of 320x240. */
-  EXPECT_TRUE(wait_until([&] { return nav.moved_near(160, 120, 2); }, 3000)) << nav.summary();
-  EXPECT_TRUE(wait_until(
-      [&] {
-        std::lock_guard<std::mutex> l(nav.lock);
-        return std::find(nav.key_presses.begin(), nav.key_presses.end(), "a") != nav.key_presses.end();
-      },
-      3000))
-      << nav.summary();
+  nav.expect_centre_move_and_key_a();
 }
 
 /* Viewer data that is not input reaches the application (data-received

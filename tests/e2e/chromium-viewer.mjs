@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closeAll, launchChromium, runDriver, serveStatic, sleep } from './chromium-common.mjs';
+import { parseOptions } from './cli.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const WEB_ROOT = path.resolve(HERE, '../../web');
@@ -40,48 +41,25 @@ function parseArgs(argv) {
     screenshot: null,
     chromium: '/usr/bin/chromium',
   };
-  const valueOf = (i, name) => {
-    if (i + 1 >= argv.length) throw new Error(`${name} needs a value`);
-    return argv[i + 1];
-  };
-  const number = (v, name) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline = null;
-    if (a.startsWith('--') && a.includes('=')) {
-      inline = a.slice(a.indexOf('=') + 1);
-      a = a.slice(0, a.indexOf('='));
+  parseOptions(argv, opts, USAGE, (name, arg) => {
+    switch (name) {
+      case '--signalling': opts.signalling = arg.take(); return true;
+      case '--frames': opts.frames = arg.number(); return true;
+      case '--timeout': opts.timeout = arg.number(); return true;
+      case '--input': opts.input = true; return true;
+      case '--ice': opts.ice = arg.take(); return true;
+      case '--expect-codec': opts.expectCodec = arg.take(); return true;
+      case '--hold-seconds': opts.holdSeconds = arg.number(); return true;
+      case '--drop': opts.drop = true; return true;
+      case '--send-data': opts.sendData = arg.take(); return true;
+      case '--expect-data': opts.expectData = arg.take(); return true;
+      case '--subprotocol': opts.subprotocol = arg.take(); return true;
+      case '--allow-input-errors': opts.allowInputErrors = true; return true;
+      case '--screenshot': opts.screenshot = arg.take(); return true;
+      case '--chromium': opts.chromium = arg.take(); return true;
+      default: return false;
     }
-    const take = () => {
-      if (inline !== null) return inline;
-      const v = valueOf(i, a);
-      i++;
-      return v;
-    };
-    switch (a) {
-      case '--signalling': opts.signalling = take(); break;
-      case '--frames': opts.frames = number(take(), a); break;
-      case '--timeout': opts.timeout = number(take(), a); break;
-      case '--input': opts.input = true; break;
-      case '--ice': opts.ice = take(); break;
-      case '--expect-codec': opts.expectCodec = take(); break;
-      case '--hold-seconds': opts.holdSeconds = number(take(), a); break;
-      case '--drop': opts.drop = true; break;
-      case '--send-data': opts.sendData = take(); break;
-      case '--expect-data': opts.expectData = take(); break;
-      case '--subprotocol': opts.subprotocol = take(); break;
-      case '--allow-input-errors': opts.allowInputErrors = true; break;
-      case '--screenshot': opts.screenshot = take(); break;
-      case '--chromium': opts.chromium = take(); break;
-      case '-h': case '--help': process.stderr.write(`${USAGE}\n`); process.exit(2); break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  if (!opts.signalling) throw new Error('--signalling is required');
+  });
   if (opts.ice !== null) JSON.parse(opts.ice); // fail early on bad JSON
   return opts;
 }

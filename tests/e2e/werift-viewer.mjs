@@ -13,6 +13,7 @@
 
 import WebSocket from 'ws';
 import { RTCPeerConnection, useH264, useVP8, useOPUS } from 'werift';
+import { parseOptions } from './cli.mjs';
 
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
@@ -29,37 +30,19 @@ function parseArgs(argv) {
     subprotocol: null,
     anyAddress: false,
   };
-  const number = (v, name) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline = null;
-    if (a.startsWith('--') && a.includes('=')) {
-      inline = a.slice(a.indexOf('=') + 1);
-      a = a.slice(0, a.indexOf('='));
+  parseOptions(argv, opts, USAGE, (name, arg) => {
+    switch (name) {
+      case '--signalling': opts.signalling = arg.take(); return true;
+      case '--packets': opts.packets = arg.number(); return true;
+      case '--timeout': opts.timeout = arg.number(); return true;
+      case '--expect-codec': opts.expectCodec = arg.take(); return true;
+      case '--input': opts.input = true; return true;
+      case '--ice': opts.ice = JSON.parse(arg.take()); return true;
+      case '--subprotocol': opts.subprotocol = arg.take(); return true;
+      case '--any-address': opts.anyAddress = true; return true;
+      default: return false;
     }
-    const take = () => {
-      if (inline !== null) return inline;
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--signalling': opts.signalling = take(); break;
-      case '--packets': opts.packets = number(take(), a); break;
-      case '--timeout': opts.timeout = number(take(), a); break;
-      case '--expect-codec': opts.expectCodec = take(); break;
-      case '--input': opts.input = true; break;
-      case '--ice': opts.ice = JSON.parse(take()); break;
-      case '--subprotocol': opts.subprotocol = take(); break;
-      case '--any-address': opts.anyAddress = true; break;
-      case '-h': case '--help': process.stderr.write(`${USAGE}\n`); process.exit(2); break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  if (!opts.signalling) throw new Error('--signalling is required');
+  });
   return opts;
 }
 

@@ -19,39 +19,22 @@
 // Exit status 0 when ok.
 
 import WebSocket from 'ws';
+import { parseOptions } from './cli.mjs';
 
 const USAGE = `usage: node ws-probe.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--timeout S=10] [--after-start-ms N=0] [--subprotocol a,b]`;
 
 function parseArgs(argv) {
   const opts = { signalling: null, timeout: 10, afterStartMs: 0, subprotocol: null };
-  const number = (v, name) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: not a number: ${v}`);
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let inline = null;
-    if (a.startsWith('--') && a.includes('=')) {
-      inline = a.slice(a.indexOf('=') + 1);
-      a = a.slice(0, a.indexOf('='));
+  parseOptions(argv, opts, USAGE, (name, arg) => {
+    switch (name) {
+      case '--signalling': opts.signalling = arg.take(); return true;
+      case '--timeout': opts.timeout = arg.number(); return true;
+      case '--after-start-ms': opts.afterStartMs = arg.number(); return true;
+      case '--subprotocol': opts.subprotocol = arg.take(); return true;
+      default: return false;
     }
-    const take = () => {
-      if (inline !== null) return inline;
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--signalling': opts.signalling = take(); break;
-      case '--timeout': opts.timeout = number(take(), a); break;
-      case '--after-start-ms': opts.afterStartMs = number(take(), a); break;
-      case '--subprotocol': opts.subprotocol = take(); break;
-      case '-h': case '--help': process.stderr.write(`${USAGE}\n`); process.exit(2); break;
-      default: throw new Error(`unknown argument ${a}`);
-    }
-  }
-  if (!opts.signalling) throw new Error('--signalling is required');
+  });
   return opts;
 }
 
