@@ -258,7 +258,7 @@ TEST_F(Lifecycle, SessionLogLinesCarryTheRequestId) {
   /* The capture works and covers the sink and the session objects:
    * starting, client gone, resumed, endsession, ending, session stopped. */
   EXPECT_GE(about_session, 6u) << log_lines.size() << " lines captured";
-  EXPECT_TRUE(categories.count("nvcfwebrtcsink") && categories.count("nvcfsession"));
+  EXPECT_TRUE(categories.count("nvcfregistry") && categories.count("nvcfsession"));
 }
 
 /* No identity, no resume: a dropped client's session ends at once. */

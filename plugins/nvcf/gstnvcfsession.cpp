@@ -8,6 +8,8 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 #include "core/encoders.h"
@@ -51,7 +53,10 @@ struct GstNvcfSession::Impl
   std::vector<Branch> branches;
   GstWebRTCDataChannel *control = nullptr;
   GstWebRTCDataChannel *input = nullptr;
+  std::string prefix;           /* element names: "session-" + id[0..8] */
 
+  /* Guards the fields below, and webrtc/control against stop() for
+   * callers on other threads. */
   std::mutex lock;
   unsigned caps_pending = 0;
   bool offered = false;
@@ -307,6 +312,7 @@ GstNvcfSession::GstNvcfSession (GstBin * bin, GstNvcfSessionConfig config,
   impl_->bin = bin;
   impl_->config = std::move (config);
   impl_->cb = std::move (callbacks);
+  impl_->prefix = "session-" + impl_->config.id.substr (0, 8);
 }
 
 GstNvcfSession::~GstNvcfSession ()
@@ -405,12 +411,16 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
     std::string * error)
 {
   Impl *impl = impl_.get ();
-  const std::string prefix = "session-" + impl->config.id.substr (0, 8);
+  const std::string prefix = impl->prefix;
 
-  impl->webrtc = make ("webrtcbin", prefix, error);
-  if (!impl->webrtc)
+  GstElement *webrtc = make ("webrtcbin", prefix, error);
+  if (!webrtc)
     return false;
-  gst_object_ref (impl->webrtc);
+  gst_object_ref (webrtc);
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    impl->webrtc = webrtc;
+  }
   gst_util_set_object_arg (G_OBJECT (impl->webrtc), "bundle-policy",
       "max-bundle");
   g_object_set (impl->webrtc, "latency", 0, NULL);
@@ -510,11 +520,17 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
   /* Once webrtcbin is out of NULL (it refuses channels while closed): the
    * data channels of the gst-plugins-rs schema: requests
    * with replies, and bare input events. */
+  GstWebRTCDataChannel *control = NULL, *input = NULL;
   g_signal_emit_by_name (impl->webrtc, "create-data-channel", "control", NULL,
-      &impl->control);
+      &control);
   g_signal_emit_by_name (impl->webrtc, "create-data-channel", "input", NULL,
-      &impl->input);
-  for (auto *ch : {impl->control, impl->input})
+      &input);
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    impl->control = control;
+    impl->input = input;
+  }
+  for (auto *ch : {control, input})
     if (ch)
       g_signal_connect (ch, "on-message-string",
           G_CALLBACK (on_channel_message), impl);
@@ -581,34 +597,110 @@ GstNvcfSession::request_key_unit ()
               TRUE, 0));
 }
 
+/* The session's webrtcbin or control channel, with a reference, or NULL
+ * once stopped: callers on any thread use it without racing stop(). */
+static GstElement *
+ref_webrtc (GstNvcfSession::Impl * impl)
+{
+  std::lock_guard<std::mutex> lock (impl->lock);
+  if (impl->stopped || !impl->webrtc)
+    return NULL;
+  return GST_ELEMENT (gst_object_ref (impl->webrtc));
+}
+
 bool
 GstNvcfSession::send_data (const std::string & text)
 {
-  if (!impl_->control || impl_->stopped)
+  GstWebRTCDataChannel *channel = NULL;
+  {
+    std::lock_guard<std::mutex> lock (impl_->lock);
+    if (impl_->control && !impl_->stopped)
+      channel = GST_WEBRTC_DATA_CHANNEL (gst_object_ref (impl_->control));
+  }
+  if (!channel)
     return false;
   GstWebRTCDataChannelState state;
-  g_object_get (impl_->control, "ready-state", &state, NULL);
-  if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
-    return false;
-  reply_on (impl_->control, text);
-  return true;
+  g_object_get (channel, "ready-state", &state, NULL);
+  bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  /* send-string queues the text into SCTP and returns: it never waits for
+   * webrtcbin's thread, so any thread may send, data-received's included. */
+  if (open)
+    reply_on (channel, text);
+  gst_object_unref (channel);
+  return open;
 }
+
+namespace {
+
+/* Outlives the promise when the waiter gives up: webrtcbin may reply
+ * after the bound. */
+struct StatsWait
+{
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+};
+
+}  // namespace
 
 GstStructure *
 GstNvcfSession::stats ()
 {
-  if (!impl_->webrtc || impl_->stopped)
+  /* Bounded: the caller may be webrtcbin's own thread (a data-received
+   * handler), which is the thread that would answer. */
+  constexpr auto kStatsBound = std::chrono::seconds (2);
+  GstElement *webrtc = ref_webrtc (impl_.get ());
+  if (!webrtc)
     return NULL;
-  GstPromise *promise = gst_promise_new ();
-  g_signal_emit_by_name (impl_->webrtc, "get-stats", NULL, promise);
+  auto wait = std::make_shared < StatsWait > ();
+  GstPromise *promise = gst_promise_new_with_change_func ([](GstPromise *,
+          gpointer data) {
+        auto &w = *static_cast < std::shared_ptr < StatsWait > *>(data);
+        std::lock_guard<std::mutex> lock (w->m);
+        w->done = true;
+        w->cv.notify_all ();
+      }, new std::shared_ptr<StatsWait> (wait),[](gpointer data) {
+        delete static_cast < std::shared_ptr < StatsWait > *>(data);
+      });
+  g_signal_emit_by_name (webrtc, "get-stats", NULL, promise);
+  bool replied;
+  {
+    std::unique_lock<std::mutex> lock (wait->m);
+    replied = wait->cv.wait_for (lock, kStatsBound,[&] {
+          return wait->done;
+        });
+  }
   GstStructure *out = NULL;
-  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED) {
+  if (replied && gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED) {
     const GstStructure *reply = gst_promise_get_reply (promise);
     if (reply)
       out = gst_structure_copy (reply);
+  } else if (!replied) {
+    GST_WARNING ("[%s] no statistics from webrtcbin within %lld s",
+        impl_->config.label.c_str (), (long long) kStatsBound.count ());
   }
   gst_promise_unref (promise);
+  gst_object_unref (webrtc);
   return out;
+}
+
+bool
+GstNvcfSession::owns (GstObject * obj) const
+{
+  GstElement *webrtc = ref_webrtc (impl_.get ());
+  bool mine = false;
+  if (webrtc) {
+    mine = obj == GST_OBJECT (webrtc)
+        || gst_object_has_as_ancestor (obj, GST_OBJECT (webrtc));
+    gst_object_unref (webrtc);
+  }
+  /* The branch elements live in the element's bin, named after us. */
+  if (!mine && GST_OBJECT_PARENT (obj) == GST_OBJECT (impl_->bin)) {
+    gchar *name = gst_object_get_name (obj);
+    mine = name && g_str_has_prefix (name, (impl_->prefix + "-").c_str ());
+    g_free (name);
+  }
+  return mine;
 }
 
 void
@@ -619,7 +711,14 @@ GstNvcfSession::stop ()
     return;
   if (impl->webrtc)
     g_signal_handlers_disconnect_by_data (impl->webrtc, impl);
-  for (auto *ch : {impl->control, impl->input})
+  GstWebRTCDataChannel *channels[2];
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    channels[0] = impl->control;
+    channels[1] = impl->input;
+    impl->control = impl->input = nullptr;
+  }
+  for (auto *ch : channels)
     if (ch) {
       g_signal_handlers_disconnect_by_data (ch, impl);
       gst_object_unref (ch);
@@ -664,9 +763,12 @@ GstNvcfSession::stop ()
       gst_caps_unref (b.caps);
   }
   impl->branches.clear ();
-  if (impl->webrtc) {
-    remove (impl->webrtc);
+  GstElement *webrtc;
+  {
+    std::lock_guard<std::mutex> lock (impl->lock);
+    webrtc = impl->webrtc;
     impl->webrtc = nullptr;
   }
+  remove (webrtc);
   GST_INFO ("[%s] session stopped", impl->config.label.c_str ());
 }

@@ -1,7 +1,9 @@
 /* One viewer: a webrtcbin fed from the shared encoded streams, its ICE
- * configuration, and the control/input data channels. Thread notes: the
- * callbacks run on webrtcbin's threads; start() and stop() must not be
- * called from them (the owner calls them on its service loop). */
+ * configuration, and the control/input data channels. Threads: the
+ * callbacks run on webrtcbin's threads and must not wait for the owner;
+ * start(), stop(), set_remote_answer(), add_remote_ice() and
+ * request_key_unit() run on the owner's service loop; send_data(),
+ * stats(), owns() and local_candidates() on any thread. */
 #pragma once
 
 #include <gst/gst.h>
@@ -65,10 +67,14 @@ public:
   void add_remote_ice (const nvcf::IceCandidate & ice);
   /* Ask every video stream for a key unit (new viewer, PLI). */
   void request_key_unit ();
-  /* Send text on the control data channel. */
+  /* Send text on the control data channel. Any thread; never blocks. */
   bool send_data (const std::string & text);
-  /* webrtcbin statistics, plus local facts; caller frees. */
+  /* webrtcbin statistics; caller frees. Any thread; waits a bounded time
+   * (NULL when webrtcbin did not answer). */
   GstStructure *stats ();
+  /* Whether obj is this session's webrtcbin, inside it, or one of its
+   * branch elements. Any thread. */
+  bool owns (GstObject * obj) const;
   /* Tear down and remove from the bin. Idempotent. */
   void stop ();
 

@@ -115,4 +115,57 @@ bool valid_endpoint(std::string_view path) {
   return !path.empty() && path.front() == '/';
 }
 
+Settings Settings::from_environment(std::vector<std::string>* warnings) {
+  Settings s;
+  std::string warning;
+  auto take = [&] {
+    if (!warning.empty() && warnings)
+      warnings->push_back(warning);
+    warning.clear();
+  };
+  s.control_port = env_control_port(&warning);
+  take();
+  s.streaming_port = env_streaming_port(&warning);
+  take();
+  s.start_endpoint = env_start_endpoint(&warning);
+  take();
+  s.port_range = *parse_port_range(env_port_range(&warning), nullptr);
+  take();
+  if (const char* addrs = env_value("NVCF_ICE_ADDRESSES"))
+    s.ice_addresses = addrs;
+  if (const char* policy = env_value("NVCF_SESSION_POLICY")) {
+    if (auto p = parse_session_policy(policy))
+      s.session_policy = *p;
+    else if (warnings)
+      warnings->push_back("NVCF_SESSION_POLICY must be reuse or exit; using reuse");
+  }
+  return s;
+}
+
+std::vector<std::string> Settings::ice_address_list() const {
+  std::vector<std::string> out;
+  std::string_view rest = ice_addresses;
+  while (!rest.empty()) {
+    auto comma = rest.find(',');
+    std::string_view item = trim(rest.substr(0, comma));
+    if (!item.empty())
+      out.emplace_back(item);
+    if (comma == std::string_view::npos)
+      break;
+    rest = rest.substr(comma + 1);
+  }
+  return out;
+}
+
+std::string redact_uri(const std::string& uri) {
+  auto scheme = uri.find("://");
+  auto at = uri.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme)
+    return uri;
+  auto colon = uri.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at)
+    return uri;
+  return uri.substr(0, colon + 1) + "***" + uri.substr(at);
+}
+
 }  // namespace nvcf

@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "ice.h"
+#include "readiness.h"
 
 namespace nvcf {
 
@@ -40,5 +44,46 @@ std::string env_port_range(std::string* warning = nullptr);
 
 /* An endpoint path must start with '/'. */
 bool valid_endpoint(std::string_view path);
+
+/* ice-transport-policy: all candidates, or TURN relays only. */
+enum class IceTransportPolicy { All, Relay };
+
+/* Every setting of nvcfwebrtcsink, with the built-in defaults. The element
+ * keeps one under its settings lock and hands copies to the rooms that
+ * read it; the property table in gstnvcfwebrtcsink.cpp documents each. */
+struct Settings {
+  unsigned control_port = kDefaultControlPort;
+  std::string control_address;  // "" = all interfaces
+  unsigned streaming_port = kDefaultStreamingPort;
+  std::string start_endpoint = kDefaultStartEndpoint;
+  PortRange port_range;
+  unsigned max_sessions = 1;
+  std::string video_encoder = "auto";
+  unsigned video_bitrate_kbps = 4000;
+  CredsUse creds_use = CredsUse::Both;
+  std::string stun_server;
+  std::string turn_server;      // secret: holds the TURN password
+  std::string ice_addresses;    // comma-separated; "" = all
+  bool ice_tcp = false;
+  /* Below the 7 s idle timeouts of NVIDIA's sample HAProxy configuration, so
+   * a quiet signalling socket is not cut by the proxy mid-session. */
+  unsigned keepalive_interval_s = 5;
+  IceTransportPolicy ice_transport_policy = IceTransportPolicy::All;
+  SessionPolicy session_policy = SessionPolicy::Reuse;
+  unsigned resume_timeout_s = 30;
+
+  /* The defaults, with NVCF's environment applied (CONTROL_SERVER_PORT,
+   * STREAMING_SERVER_PORT, STREAMING_START_ENDPOINT,
+   * STREAMING_PORT_BINDING_RANGE, NVCF_ICE_ADDRESSES, NVCF_SESSION_POLICY).
+   * A bad value keeps the default and adds a sentence to *warnings. */
+  static Settings from_environment(std::vector<std::string>* warnings);
+
+  /* ice_addresses split at commas, trimmed, empty entries dropped. */
+  std::vector<std::string> ice_address_list() const;
+};
+
+/* "turn://user:pass@host:port" with the password replaced by "***", for
+ * anything a person or a dot dump can read; other text is returned as is. */
+std::string redact_uri(const std::string& uri);
 
 }  // namespace nvcf

@@ -56,6 +56,7 @@ class Readiness {
 
   unsigned active_sessions() const { return active_; }
   unsigned max_sessions() const { return max_sessions_; }
+  SessionPolicy policy() const { return policy_; }
 
   static const char* name(ReadyState state);
 
