@@ -575,14 +575,25 @@ GstNvcfSessionRegistry::end_from_nvcf (const std::string & key, bool graceful)
 std::string
 GstNvcfSessionRegistry::owner_of (GstObject * obj, std::string * label) const
 {
-  std::lock_guard<std::mutex> lock (lock_);
-  for (auto &[id, e] : sessions_) {
-    if (e->session && e->session->owns (obj)) {
-      if (label)
-        *label = session_label (id, e->client);
-      return id;
-    }
+  struct Candidate
+  {
+    std::string id, label;
+    std::shared_ptr<GstNvcfSession> session;
+  };
+  std::vector<Candidate> list;
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    for (auto &[id, e] : sessions_)
+      if (e->session)
+        list.push_back ({id, session_label (id, e->client), e->session});
   }
+  /* owns() takes the session's lock: not under ours. */
+  for (auto &c : list)
+    if (c.session->owns (obj)) {
+      if (label)
+        *label = c.label;
+      return c.id;
+    }
   return "";
 }
 
