@@ -5,6 +5,8 @@
  */
 #include "gstnvcfnavigation.h"
 
+#include "core/json.h"
+
 #include <gst/video/navigation.h>
 #include <json-glib/json-glib.h>
 
@@ -153,19 +155,16 @@ gst_nvcf_custom_upstream_event_new (const std::string & structure_name,
     return NULL;
   }
 
-  GError *gerror = NULL;
-  JsonNode *root = json_from_string (structure_json.c_str (), &gerror);
-  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
-    set_error (error, gerror ? std::string ("invalid structure JSON: ") +
-        gerror->message : "structure is not a JSON object");
-    g_clear_error (&gerror);
-    if (root)
-      json_node_unref (root);
+  /* Through the core's one JSON helper, with its depth guard. */
+  auto doc = nvcf::json::parse_object (structure_json, error);
+  if (!doc) {
+    if (error)
+      *error = "invalid structure JSON: " + *error;
     return NULL;
   }
 
   GstStructure *s = gst_structure_new_empty (structure_name.c_str ());
-  JsonObject *object = json_node_get_object (root);
+  JsonObject *object = doc->root;
   GList *names = json_object_get_members (object);
   gboolean ok = TRUE;
 
@@ -182,7 +181,6 @@ gst_nvcf_custom_upstream_event_new (const std::string & structure_name,
     }
   }
   g_list_free (names);
-  json_node_unref (root);
 
   if (!ok) {
     gst_structure_free (s);

@@ -1,6 +1,8 @@
 /* Data-channel input core: see input.h. */
 #include "input.h"
 
+#include "json.h"
+
 #include <json-glib/json-glib.h>
 
 #include <limits>
@@ -71,25 +73,25 @@ std::string quoted(std::string_view s) {
 /* Parses text that must hold a JSON object; `what` names it in errors. */
 JsonNodePtr parse_object(std::string_view text, const char* what, std::string& error) {
   JsonNodePtr root(nullptr, json_node_unref);
-  // json-glib reads a C string: an embedded NUL would silently cut the text.
-  if (text.find('\0') != std::string_view::npos) {
-    error = std::string(what) + " contains a NUL byte";
-    return root;
+  json::Parsed p = json::parse(text);
+  switch (p.error) {
+    case json::ParseError::None:
+      break;
+    case json::ParseError::Syntax:
+      error = std::string(what) + " is not valid JSON: " + p.message;
+      return root;
+    case json::ParseError::Empty:
+      error = std::string(what) + " is empty";
+      return root;
+    default:
+      error = std::string(what) + " " + p.message;
+      return root;
   }
-  std::string copy(text);
-  GError* gerror = nullptr;
-  root.reset(json_from_string(copy.c_str(), &gerror));
-  if (gerror) {
-    error = std::string(what) + " is not valid JSON: " + gerror->message;
-    g_error_free(gerror);
-    return root;
-  }
-  if (!root) {  // json_from_string() gives NULL without error for blank text
-    error = std::string(what) + " is empty";
-  } else if (!JSON_NODE_HOLDS_OBJECT(root.get())) {
+  if (!JSON_NODE_HOLDS_OBJECT(p.root.get())) {
     error = std::string(what) + " is not a JSON object";
-    root.reset();
+    return root;
   }
+  root.reset(p.root.release());
   return root;
 }
 

@@ -2,25 +2,71 @@
 
 namespace nvcf::json {
 
-std::optional<Document> parse_object(std::string_view text, std::string* error) {
+bool nesting_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth)
+        return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+Parsed parse(std::string_view text) {
+  Parsed out;
+  auto fail = [&](ParseError e, std::string message) {
+    out.error = e;
+    out.message = std::move(message);
+    return std::move(out);
+  };
+  // json-glib reads a C string: an embedded NUL would silently cut the text.
+  if (text.find('\0') != std::string_view::npos)
+    return fail(ParseError::NulByte, "contains a NUL byte");
+  if (!nesting_within(text, kMaxDepth))
+    return fail(ParseError::TooDeep, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
   ParserPtr parser(json_parser_new());
   GError* err = nullptr;
-  if (!json_parser_load_from_data(parser.get(), text.data(),
-                                  static_cast<gssize>(text.size()), &err)) {
-    if (error)
-      *error = std::string("malformed JSON: ") + (err ? err->message : "parse error");
+  if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
+                                  &err)) {
+    std::string why = err ? err->message : "parse error";
     g_clear_error(&err);
+    return fail(ParseError::Syntax, why);
+  }
+  out.root.reset(json_parser_steal_root(parser.get()));
+  if (!out.root)  // blank text parses to no root
+    return fail(ParseError::Empty, "empty");
+  return out;
+}
+
+std::optional<Document> parse_object(std::string_view text, std::string* error) {
+  Parsed p = parse(text);
+  if (p.error != ParseError::None) {
+    if (error)
+      *error = "malformed JSON: " + p.message;
     return std::nullopt;
   }
-  JsonNode* root = json_parser_get_root(parser.get());
-  if (!root || !JSON_NODE_HOLDS_OBJECT(root)) {
+  if (!JSON_NODE_HOLDS_OBJECT(p.root.get())) {
     if (error)
       *error = "expected a JSON object";
     return std::nullopt;
   }
   Document doc;
-  doc.root = json_node_get_object(root);
-  doc.parser = std::move(parser);
+  doc.node = std::move(p.root);
+  doc.root = json_node_get_object(doc.node.get());
   return doc;
 }
 

@@ -15,10 +15,36 @@ struct ParserDeleter {
 };
 using ParserPtr = std::unique_ptr<JsonParser, ParserDeleter>;
 
+/* Deeper nesting is refused before json-glib sees the text: its parser
+ * recurses once per level, and 100,000 nested '[' overflow the stack.
+ * Every message we read is shallow. */
+constexpr int kMaxDepth = 32;
+
+struct NodeDeleter {
+  void operator()(JsonNode* n) const { json_node_unref(n); }
+};
+using NodePtr = std::unique_ptr<JsonNode, NodeDeleter>;
+
+/* Why text is not a JSON value. */
+enum class ParseError { None, Empty, NulByte, TooDeep, Syntax };
+
+struct Parsed {
+  NodePtr root;                        // set when error == None
+  ParseError error = ParseError::None;
+  std::string message;                 // what went wrong, for a log or reply
+};
+
+/* The one way text becomes JSON here: every parser in the core goes
+ * through it, so the depth guard cannot be forgotten. */
+Parsed parse(std::string_view text);
+
+/* Whether no '{' or '[' outside strings opens deeper than max_depth. */
+bool nesting_within(std::string_view text, int max_depth);
+
 /* Parse text whose root must be an object. Returns the parser (owning the
  * tree) and the root object, or sets *error. */
 struct Document {
-  ParserPtr parser;
+  NodePtr node;  // owns the tree
   JsonObject* root = nullptr;
 };
 std::optional<Document> parse_object(std::string_view text, std::string* error);

@@ -7,6 +7,8 @@
  */
 #include "signalling.h"
 
+#include "json.h"
+
 #include <json-glib/json-glib.h>
 
 #include <algorithm>
@@ -19,8 +21,6 @@ namespace nvcf {
 
 namespace {
 
-/* Signalling messages are shallow; this bounds json-glib's recursion. */
-constexpr int kMaxJsonDepth = 32;
 /* Client-provided strings quoted in error texts are cut to this length. */
 constexpr size_t kMaxQuoted = 64;
 
@@ -31,51 +31,24 @@ using NodePtr = std::unique_ptr<JsonNode, NodeUnref>;
 
 /* ---- reading JSON ---- */
 
-bool nesting_within(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-/* One JSON value from text; nullptr with *why set when text is not one. */
+/* One JSON value from text; nullptr with *why set when text is not one.
+ * Through json::parse, which holds the depth guard for every parser. */
 NodePtr parse_json(std::string_view text, std::string* why) {
-  if (text.empty()) {
-    *why = "empty message";
-    return nullptr;
+  json::Parsed p = json::parse(text);
+  switch (p.error) {
+    case json::ParseError::None:
+      return NodePtr(p.root.release());
+    case json::ParseError::Empty:
+      *why = "empty message";
+      break;
+    case json::ParseError::TooDeep:
+      *why = "JSON " + p.message;
+      break;
+    default:
+      *why = "invalid JSON: " + p.message;
+      break;
   }
-  if (!nesting_within(text, kMaxJsonDepth)) {
-    *why = "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels";
-    return nullptr;
-  }
-  JsonParser* parser = json_parser_new();
-  GError* error = nullptr;
-  NodePtr root;
-  if (json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()), &error)) {
-    root.reset(json_parser_steal_root(parser));
-    if (!root) *why = "empty message";
-  } else {
-    *why = std::string("invalid JSON: ") + (error ? error->message : "parse error");
-    g_clear_error(&error);
-  }
-  g_object_unref(parser);
-  return root;
+  return nullptr;
 }
 
 /* Member `name` of obj, or nullptr when absent or JSON null. */
