@@ -25,14 +25,16 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-typedef struct _JsonObject JsonObject;  // json-glib; private helpers only
-
 namespace nvcf {
+
+struct ConnectionState;
+class SignallingDialect;
 
 enum class Dialect { Unknown, Gst, Nvidia };
 
@@ -78,6 +80,9 @@ class SignallingConnection {
                        std::string producer_meta = "",
                        Dialect dialect = Dialect::Unknown,
                        SignallingLimits limits = {});
+  ~SignallingConnection();
+  SignallingConnection(const SignallingConnection&) = delete;
+  SignallingConnection& operator=(const SignallingConnection&) = delete;
 
   /* Pick the dialect from the WebSocket URL query ("peer_id=..&version=2"
    * selects Nvidia). Call before on_open(). */
@@ -114,45 +119,18 @@ class SignallingConnection {
   /* Any error text for the client (Gst "error"; Nvidia {"error":"<text>"}). */
   std::vector<std::string> error(const std::string& details);
 
-  Dialect dialect() const { return dialect_; }
-  const std::string& peer_id() const { return peer_id_; }
+  Dialect dialect() const;
+  const std::string& peer_id() const;
   /* Sessions this connection owns (accepted and not yet ended). */
-  const std::vector<std::string>& sessions() const { return sessions_; }
+  const std::vector<std::string>& sessions() const;
   /* Identity used for resume: Nvidia peer_info.name (peer_id when it has
    * none) once peer_info arrived, else "". */
-  const std::string& client_identity() const { return client_identity_; }
+  const std::string& client_identity() const;
 
  private:
-  bool nvidia() const { return dialect_ == Dialect::Nvidia; }
-  bool owns(const std::string& session_id) const;
-  void forget(const std::string& session_id);
-  /* Rejects a client frame: log line, plus an "error" frame in the Gst
-   * dialect (NVIDIA clients have no error message to show it). */
-  void reject(SignallingOutput& out, const std::string& reason) const;
-  std::string error_frame(const std::string& details) const;
-  std::string nvidia_peer_msg(const std::string& msg_json);
-
-  void on_gst_message(JsonObject* msg, SignallingOutput& out);
-  void on_gst_set_peer_status(JsonObject* msg, SignallingOutput& out);
-  void on_gst_start_session(JsonObject* msg, SignallingOutput& out);
-  void on_gst_peer(JsonObject* msg, SignallingOutput& out);
-  void on_gst_end_session(JsonObject* msg, SignallingOutput& out);
-  void on_nvidia_message(JsonObject* msg, SignallingOutput& out);
-  void on_nvidia_peer_info(JsonObject* msg, SignallingOutput& out);
-  void on_nvidia_peer_msg(JsonObject* msg, SignallingOutput& out);
-
-  std::string peer_id_;
-  std::string producer_id_;
-  std::string producer_meta_;          // JSON object text, or "" for null
-  Dialect dialect_;
+  std::unique_ptr<ConnectionState> state_;    // what both dialects share
+  std::unique_ptr<SignallingDialect> impl_;   // the dialect in use (Gst until decided)
   SignallingLimits limits_;
-  std::vector<std::string> sessions_;
-  std::vector<std::string> ended_by_us_;  // Gst: our endSession sent, client echo expected
-  std::string client_identity_;
-  std::string client_meta_;            // Gst: JSON text of setPeerStatus meta, or ""
-  bool pending_start_ = false;         // a StartSession awaits accept/refuse
-  uint64_t next_ackid_ = 1;            // Nvidia: our outgoing ackids
-  int64_t nvidia_client_number_ = 2;   // Nvidia: peer_info.id, the "to" of our peer_msg
 };
 
 /* Parse "a,b, c" Sec-WebSocket-Protocol into tokens (trimmed, non-empty). */
