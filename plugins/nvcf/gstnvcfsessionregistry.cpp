@@ -5,6 +5,7 @@
 #include "gstnvcfsessionregistry.h"
 
 #include "core/ice.h"
+#include "core/identity.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_nvcf_registry_debug);
 #define GST_CAT_DEFAULT gst_nvcf_registry_debug
@@ -33,25 +34,11 @@ struct GstNvcfSessionRegistry::Entry
 
 namespace {
 
-/* Who may resume a session: the NVCF request id, else the x-nv-sessionid
- * token, else the NVIDIA client's peer name. "" = cannot resume. */
-std::string
-resume_identity (const GstNvcfClientInfo & c)
-{
-  if (!c.request_id.empty ())
-    return "request:" + c.request_id;
-  if (!c.session_token.empty ())
-    return "token:" + c.session_token;
-  if (!c.peer_name.empty ())
-    return "peer:" + c.peer_name;
-  return "";
-}
-
 std::string
 session_label (const std::string & id, const GstNvcfClientInfo & c)
 {
-  return "session " + id + " request " + (c.request_id.empty ()? "-" :
-      c.request_id);
+  return "session " + id + " request " + (c.identity.request_id.empty ()? "-" :
+      c.identity.request_id);
 }
 
 /* Keeps the element (and so this registry) alive across an async hop. */
@@ -131,7 +118,7 @@ GstNvcfSessionRegistry::post (const char *name, const std::string & id,
       gst_message_new_element (GST_OBJECT (element_),
           gst_structure_new (name, "session-id", G_TYPE_STRING, id.c_str (),
               "peer-id", G_TYPE_STRING, client.peer_id.c_str (), "request-id",
-              G_TYPE_STRING, client.request_id.c_str (), "peer-meta",
+              G_TYPE_STRING, client.identity.request_id.c_str (), "peer-meta",
               G_TYPE_STRING, peer_meta.c_str (), NULL)));
 }
 
@@ -445,15 +432,15 @@ GstNvcfSessionRegistry::start (const GstNvcfClientInfo & client,
   GstNvcfSignaller *sig = signaller ();
   auto refuse =[&](const std::string & reason) {
     GST_WARNING_OBJECT (element_, "[peer %s request %s] session refused: %s",
-        client.peer_id.c_str (), client.request_id.empty ()? "-" :
-        client.request_id.c_str (), reason.c_str ());
+        client.peer_id.c_str (), client.identity.request_id.empty ()? "-" :
+        client.identity.request_id.c_str (), reason.c_str ());
     gst_nvcf_signaller_send (sig, client.connection,
         [reason](nvcf::SignallingConnection & c) {
           return c.refuse_session (reason);
         });
   };
 
-  std::string identity = resume_identity (client);
+  std::string identity = nvcf::resume_key (client.identity);
   if (!identity.empty () && resume (client, identity))
     return;
 
@@ -549,7 +536,7 @@ GstNvcfSessionRegistry::end_from_nvcf (const std::string & key, bool graceful)
   {
     std::lock_guard<std::mutex> lock (lock_);
     for (auto &[sid, e] : sessions_)
-      if (sid == key || (!key.empty () && e->client.request_id == key)) {
+      if (sid == key || (!key.empty () && e->client.identity.request_id == key)) {
         id = sid;
         label = session_label (sid, e->client);
         conn = e->client.connection;

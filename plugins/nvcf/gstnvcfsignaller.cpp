@@ -169,7 +169,7 @@ on_message (SoupWebsocketConnection *, gint type, GBytes * message,
         out.log.c_str ());
   send_frames (self, c, out.replies);
   if (c->protocol->dialect () == nvcf::Dialect::Nvidia)
-    c->info.peer_name = c->protocol->client_identity ();
+    c->info.identity.peer_name = c->protocol->client_identity ();
   GstNvcfClientInfo info = c->info;
   if (out.close_reason) {
     /* The core closes only for oversized messages. */
@@ -225,20 +225,6 @@ header (SoupServerMessage * msg, const char *name)
   return v ? v : "";
 }
 
-static std::string
-cookie_value (const std::string & cookies, const std::string & name)
-{
-  gchar **parts = g_strsplit (cookies.c_str (), ";", -1);
-  std::string out;
-  for (gchar ** p = parts; *p && out.empty (); p++) {
-    gchar *kv = g_strstrip (*p);
-    if (g_str_has_prefix (kv, (name + "=").c_str ()))
-      out = kv + name.size () + 1;
-  }
-  g_strfreev (parts);
-  return out;
-}
-
 static void
 on_upgraded (SoupServerMessage * msg, gpointer user_data)
 {
@@ -273,8 +259,8 @@ on_upgraded (SoupServerMessage * msg, gpointer user_data)
 
   GST_INFO_OBJECT (self, "[%s] connected from %s%s%s%s%s",
       c->info.peer_id.c_str (), c->info.remote.c_str (),
-      c->info.request_id.empty ()? "" : ", request ",
-      c->info.request_id.c_str (), protocol ? ", subprotocol " : "",
+      c->info.identity.request_id.empty ()? "" : ", request ",
+      c->info.identity.request_id.c_str (), protocol ? ", subprotocol " : "",
       protocol ? "(offered)" : "");
 
   Client *client = c.get ();
@@ -329,15 +315,8 @@ handler (SoupServer *, SoupServerMessage * msg, const char *path,
   c->info.remote = soup_server_message_get_remote_host (msg) ?
       soup_server_message_get_remote_host (msg) : "";
   c->info.subprotocol = tokens.empty ()? "" : tokens[0];
-  c->info.request_id = header (msg, "nvcf-reqid");
-  if (c->info.request_id.empty ())
-    c->info.request_id =
-        nvcf::subprotocol_value (tokens, "nvcf-reqid").value_or ("");
-  if (c->info.request_id.empty ())
-    c->info.request_id =
-        cookie_value (header (msg, "Cookie"), "nvcf-request-id");
-  c->info.session_token =
-      nvcf::subprotocol_value (tokens, "x-nv-sessionid").value_or ("");
+  c->info.identity = nvcf::identity_from_handshake ({header (msg,
+              "nvcf-reqid"), tokens, header (msg, "Cookie")});
 
   GUri *uri = soup_server_message_get_uri (msg);
   const char *query = g_uri_get_query (uri);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/identity.h"
 #include "core/signalling.h"
 #include "gstnvcfserviceloop.h"
 
@@ -27,10 +28,8 @@ struct GstNvcfClientInfo
   guint64 connection = 0;       /* this server's id for the socket */
   std::string peer_id;          /* the id sent in "welcome" */
   std::string remote;           /* "host" of the client (or the proxy) */
-  std::string request_id;       /* nvcf-reqid header/token or nvcf-request-id cookie */
-  std::string session_token;    /* x-nv-sessionid token */
   std::string subprotocol;      /* the one echoed */
-  std::string peer_name;        /* NVIDIA framing: peer_info name */
+  nvcf::ClientIdentity identity;        /* request id, session token, peer name */
 };
 
 struct GstNvcfSignallerDelegate
