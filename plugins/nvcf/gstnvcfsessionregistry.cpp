@@ -6,10 +6,15 @@
 
 #include "core/ice.h"
 
+#include <tuple>
+#include <vector>
+
 GST_DEBUG_CATEGORY_STATIC (gst_nvcf_registry_debug);
 #define GST_CAT_DEFAULT gst_nvcf_registry_debug
 
-/* A viewer's session and the signalling client that owns it. */
+/* A viewer's session and the signalling client that owns it. Every field
+ * is protected by the registry's lock_ while the entry is in sessions_;
+ * the loop thread alone adds, changes and erases entries. */
 struct GstNvcfSessionRegistry::Entry
 {
   GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
@@ -54,23 +59,9 @@ session_label (const std::string & id, const GstNvcfClientInfo & c)
       c.request_id);
 }
 
-/* Keeps the element (and so this registry) alive across an async hop. */
-struct ElementRef
-{
-  GstElement *e;
-  explicit ElementRef (GstElement * element):e (GST_ELEMENT (gst_object_ref
-          (element)))
-  {
-  }
-  ElementRef (const ElementRef & o):e (GST_ELEMENT (gst_object_ref (o.e)))
-  {
-  }
-  ElementRef & operator= (const ElementRef &) = delete;
-  ~ElementRef ()
-  {
-    gst_object_unref (e);
-  }
-};
+/* Keeps the element (and so this registry) alive across an async hop,
+ * whether the closure runs or the stopped loop drops it. */
+using ElementRef = nvcf::GstRef;
 
 }  // namespace
 
@@ -575,14 +566,22 @@ GstNvcfSessionRegistry::end_from_nvcf (const std::string & key, bool graceful)
 std::string
 GstNvcfSessionRegistry::owner_of (GstObject * obj, std::string * label) const
 {
-  std::lock_guard<std::mutex> lock (lock_);
-  for (auto &[id, e] : sessions_) {
-    if (e->session && e->session->owns (obj)) {
+  /* Copied out first: owns() takes the session's lock, and lock_ is a
+   * leaf. */
+  std::vector<std::tuple<std::string, std::string,
+      std::shared_ptr<GstNvcfSession>>> list;
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    for (auto &[id, e] : sessions_)
+      if (e->session)
+        list.emplace_back (id, session_label (id, e->client), e->session);
+  }
+  for (auto &[id, l, session] : list)
+    if (session->owns (obj)) {
       if (label)
-        *label = session_label (id, e->client);
+        *label = l;
       return id;
     }
-  }
   return "";
 }
 
