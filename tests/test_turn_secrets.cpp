@@ -25,7 +25,12 @@ const std::string kUser = "nvcfuser";
 const std::string kPassword = "Turn+Secret/7f3a9c";
 const std::string kPasswordEncoded = "Turn%2BSecret%2F7f3a9c";
 
+/* Any mix of raw, encoded and twice-encoded halves (GstUri re-escapes). */
 bool leaks(const std::string& text) {
+  for (const char* part : {"Turn+Secret", "Turn%2BSecret", "Turn%252BSecret", "Secret/7f3a9c", "Secret%2F7f3a9c",
+                           "Secret%252F7f3a9c"})
+    if (text.find(part) != std::string::npos)
+      return true;
   return text.find(kPassword) != std::string::npos || text.find(kPasswordEncoded) != std::string::npos;
 }
 
