@@ -13,10 +13,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_nvcf_control_server_debug);
 
 struct GstNvcfControlServerPrivate
 {
-  nvcf::ControlHooks hooks;
-  nvcf::ServiceLoop *loop = nullptr;
+  nvcf::ControlHooks hooks;     /* fixed at construction */
+  nvcf::ServiceLoop *loop = nullptr;    /* owner's thread only (start/stop) */
   SoupServer *server = nullptr;     /* only touched on the loop thread */
-  std::atomic<guint> port { 0 };
+  std::atomic<guint> port { 0 };        /* atomic: read from any thread */
 };
 
 struct _GstNvcfControlServer

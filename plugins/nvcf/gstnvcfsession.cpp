@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 #include "core/encoders.h"
 #include "core/input.h"
@@ -46,23 +47,31 @@ server_endpoint (const std::string & uri)
 
 struct GstNvcfSession::Impl
 {
-  GstBin *bin;
-  GstNvcfSessionConfig config;
-  GstNvcfSessionCallbacks cb;
+  GstBin *bin;                  /* fixed at construction */
+  GstNvcfSessionConfig config;  /* fixed at construction */
+  GstNvcfSessionCallbacks cb;   /* fixed at construction */
+  /* Protected by lock for readers on other threads (ref_webrtc); written
+   * by start() and stop() on the loop thread. */
   GstElement *webrtc = nullptr;
+  /* Loop thread (start/stop/request_key_unit); on_branch_caps reads and
+   * marks caps under lock while start() no longer changes the vector. */
   std::vector<Branch> branches;
-  GstWebRTCDataChannel *control = nullptr;
-  GstWebRTCDataChannel *input = nullptr;
-  std::string prefix;           /* element names: "session-" + id[0..8] */
+  GstWebRTCDataChannel *control = nullptr;      /* protected by lock */
+  GstWebRTCDataChannel *input = nullptr;        /* protected by lock */
+  std::string prefix;           /* fixed: element names "session-" + id[0..8] */
 
-  /* Guards the fields below, and webrtc/control against stop() for
-   * callers on other threads. */
+  /* A leaf lock: never held while emitting webrtcbin signals or calling
+   * the owner's callbacks. */
   std::mutex lock;
-  unsigned caps_pending = 0;
-  bool offered = false;
-  unsigned local_candidates = 0;
-  bool relay_seen = false;
-  std::atomic<bool> stopped { false };
+  unsigned caps_pending = 0;    /* protected by lock */
+  bool offered = false;         /* protected by lock */
+  unsigned local_candidates = 0;        /* protected by lock */
+  bool relay_seen = false;      /* protected by lock */
+  std::atomic<bool> stopped { false };  /* atomic: set once by stop() */
+  /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
+   * it: stats() there cannot be answered. Atomic: written there, read by
+   * any thread. */
+  std::atomic<GThread *> webrtc_thread { nullptr };
 };
 
 /* ------------------------------------------------------------- negotiation */
@@ -242,6 +251,8 @@ on_channel_message (GstWebRTCDataChannel * channel, gchar * text,
     gpointer user_data)
 {
   auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  /* Data channel messages are emitted on webrtcbin's own thread. */
+  impl->webrtc_thread = g_thread_self ();
   if (impl->stopped || !text)
     return;
   gchar *label = NULL;
@@ -339,6 +350,149 @@ GstNvcfSession::webrtcbin () const
   return impl_->webrtc;
 }
 
+/* ------------------------------------------------------------------- TURN */
+
+/* The TURN URI carries the password, and every way webrtcbin offers to take
+ * it exposes it: the turn-server property reads it back (dot dumps,
+ * gst-launch-1.0 -v), and webrtcnice logs the whole URI at DEBUG while
+ * validating it (gst_webrtc_ice_set_turn_server and add_turn_server alike).
+ * So the URI is parsed here, without logging, and the server goes straight
+ * to libnice (nice_agent_set_relay_info) for each ICE stream webrtcbin adds:
+ * nothing in GStreamer holds it, so no property, dot dump or log line can
+ * show it, at any debug level, and no debug threshold is touched. */
+namespace {
+
+struct TurnRelay
+{
+  std::string host;             /* an IP address: libnice resolves nothing */
+  guint port = 0;
+  std::string user, password;   /* decoded; secret */
+  std::vector<NiceRelayType> types;
+};
+
+/* turn[s]://user:pass@host[:port][?transport=udp|tcp], as webrtcnice reads
+ * it (both transports when none is named). nullopt when it is not one. */
+std::optional<TurnRelay>
+parse_turn_uri (const std::string & uri)
+{
+  gchar *scheme = NULL, *user = NULL, *password = NULL, *host = NULL,
+      *query = NULL;
+  gint port = -1;
+  std::optional<TurnRelay> out;
+  if (g_uri_split_with_user (uri.c_str (), G_URI_FLAGS_HAS_PASSWORD, &scheme,
+          &user, &password, NULL, &host, &port, NULL, &query, NULL, NULL)
+      && host && user && password
+      && (g_strcmp0 (scheme, "turn") == 0 || g_strcmp0 (scheme, "turns") == 0)) {
+    bool tls = g_strcmp0 (scheme, "turns") == 0;
+    std::string transport;
+    if (query) {
+      GHashTable *params = g_uri_parse_params (query, -1, "&",
+          G_URI_PARAMS_NONE, NULL);
+      if (params) {
+        const gchar *t = (const gchar *) g_hash_table_lookup (params,
+            "transport");
+        transport = t ? t : "";
+        g_hash_table_unref (params);
+      }
+    }
+    TurnRelay r;
+    r.host = host;
+    r.port = port > 0 ? port : (tls ? 5349 : 3478);
+    r.user = user;
+    r.password = password;
+    if (tls)
+      r.types.push_back (NICE_RELAY_TYPE_TURN_TLS);
+    if (!tls && (transport.empty () || transport == "udp"))
+      r.types.push_back (NICE_RELAY_TYPE_TURN_UDP);
+    if (!tls && (transport.empty () || transport == "tcp"))
+      r.types.push_back (NICE_RELAY_TYPE_TURN_TCP);
+    if (!r.types.empty ())
+      out = std::move (r);
+  }
+  if (password)
+    memset (password, 0, strlen (password));
+  for (gchar * p : {scheme, user, password, host, query})
+    g_free (p);
+  return out;
+}
+
+GQuark
+turn_relay_quark ()
+{
+  static GQuark q = g_quark_from_static_string ("nvcf-turn-relay");
+  return q;
+}
+
+GstWebRTCICEStream *(*webrtcnice_add_stream) (GstWebRTCICE *, guint) =
+    nullptr;
+
+/* webrtcnice's add_stream, then our relay on the new libnice stream (its
+ * stream_id is libnice's), before webrtcbin gathers on it. On webrtcbin's
+ * thread; waits for nothing. */
+GstWebRTCICEStream *
+add_stream_with_turn (GstWebRTCICE * ice, guint session_id)
+{
+  GstWebRTCICEStream *stream = webrtcnice_add_stream (ice, session_id);
+  auto *relay = static_cast < TurnRelay * >(g_object_get_qdata (G_OBJECT (ice),
+          turn_relay_quark ()));
+  if (!stream || !relay)
+    return stream;
+  NiceAgent *agent = NULL;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (!agent)
+    return stream;
+  for (NiceRelayType type : relay->types)
+    if (!nice_agent_set_relay_info (agent, stream->stream_id,
+            NICE_COMPONENT_TYPE_RTP, relay->host.c_str (), relay->port,
+            relay->user.c_str (), relay->password.c_str (), type))
+      GST_WARNING_OBJECT (ice, "libnice refused TURN server %s:%u",
+          relay->host.c_str (), relay->port);
+  g_object_unref (agent);
+  return stream;
+}
+
+void
+free_turn_relay (gpointer data)
+{
+  auto *relay = static_cast < TurnRelay * >(data);
+  std::fill (relay->password.begin (), relay->password.end (), '\0');
+  delete relay;
+}
+
+}  // namespace
+
+/* Configure webrtcbin's ICE agent (webrtcnice) for uri. The class hook is
+ * installed once per process and acts only on agents carrying a relay. */
+static bool
+add_turn_server (GstObject * ice, const std::string & uri, std::string * error)
+{
+  if (g_strcmp0 (G_OBJECT_TYPE_NAME (ice), "GstWebRTCNice") != 0) {
+    *error = std::string ("TURN needs webrtcbin's libnice ICE agent, not ") +
+        G_OBJECT_TYPE_NAME (ice);
+    return false;
+  }
+  std::optional<TurnRelay> relay = parse_turn_uri (uri);
+  if (!relay) {
+    *error = "turn server " + nvcf::redact_uri (uri) + " is not "
+        "turn[s]://user:pass@ip:port";
+    return false;
+  }
+  static gsize hooked = 0;
+  if (g_once_init_enter (&hooked)) {
+    auto *klass = GST_WEBRTC_ICE_GET_CLASS (ice);
+    webrtcnice_add_stream = klass->add_stream;
+    klass->add_stream = add_stream_with_turn;
+    g_once_init_leave (&hooked, 1);
+  }
+  g_object_set_qdata_full (G_OBJECT (ice), turn_relay_quark (),
+      new TurnRelay (std::move (*relay)), free_turn_relay);
+  /* Which server, for debugging and tests: without the password, and not a
+   * property (dot dumps show properties only). */
+  g_object_set_data_full (G_OBJECT (ice), "nvcf-turn-server",
+      g_strdup (nvcf::redact_uri (uri).c_str ()), g_free);
+  return true;
+}
+
 static bool
 configure_ice (GstNvcfSession::Impl * impl, std::string * error)
 {
@@ -346,6 +500,11 @@ configure_ice (GstNvcfSession::Impl * impl, std::string * error)
   g_object_get (impl->webrtc, "ice-agent", &ice, NULL);
   if (!ice) {
     *error = "webrtcbin has no ICE agent";
+    return false;
+  }
+  if (!impl->config.turn_server.empty ()
+      && !add_turn_server (ice, impl->config.turn_server, error)) {
+    gst_object_unref (ice);
     return false;
   }
   g_object_set (ice, "min-rtp-port", impl->config.port_range.min,
@@ -371,30 +530,6 @@ configure_ice (GstNvcfSession::Impl * impl, std::string * error)
   }
   gst_object_unref (ice);
   return true;
-}
-
-/* The TURN URI carries the password. webrtcbin's turn-server property would
- * show it to any deep-notify watcher (gst-launch-1.0 -v), and webrtcnice logs
- * the whole URI at DEBUG while validating it. So the URI goes to the ICE
- * object directly (webrtcbin's property still reads it back), with that one
- * category silenced for the call. */
-static void
-add_turn_server_quietly (GstElement * webrtc, const std::string & uri)
-{
-  GstWebRTCICE *ice = NULL;
-  g_object_get (webrtc, "ice-agent", &ice, NULL);
-  if (!ice)
-    return;
-  GstDebugCategory *cat = _gst_debug_get_category ("webrtcnice");
-  GstDebugLevel saved = GST_LEVEL_NONE;
-  if (cat) {
-    saved = gst_debug_category_get_threshold (cat);
-    gst_debug_category_set_threshold (cat, GST_LEVEL_NONE);
-  }
-  gst_webrtc_ice_set_turn_server (ice, uri.c_str ());
-  if (cat)
-    gst_debug_category_set_threshold (cat, saved);
-  gst_object_unref (ice);
 }
 
 static GstElement *
@@ -430,8 +565,6 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
   if (!impl->config.stun_server.empty ())
     g_object_set (impl->webrtc, "stun-server",
         impl->config.stun_server.c_str (), NULL);
-  if (!impl->config.turn_server.empty ())
-    add_turn_server_quietly (impl->webrtc, impl->config.turn_server);
   if (!configure_ice (impl, error))
     return false;
 
@@ -649,6 +782,13 @@ GstNvcfSession::stats ()
   /* Bounded: the caller may be webrtcbin's own thread (a data-received
    * handler), which is the thread that would answer. */
   constexpr auto kStatsBound = std::chrono::seconds (2);
+  if (impl_->webrtc_thread == g_thread_self ()) {
+    /* get-stats queues a task for this very thread: it would only run
+     * after we return. Skip at once rather than wait out the bound. */
+    GST_DEBUG ("[%s] no statistics from webrtcbin's own thread",
+        impl_->config.label.c_str ());
+    return NULL;
+  }
   GstElement *webrtc = ref_webrtc (impl_.get ());
   if (!webrtc)
     return NULL;

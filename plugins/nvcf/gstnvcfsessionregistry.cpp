@@ -7,10 +7,15 @@
 #include "core/ice.h"
 #include "core/identity.h"
 
+#include <tuple>
+#include <vector>
+
 GST_DEBUG_CATEGORY_STATIC (gst_nvcf_registry_debug);
 #define GST_CAT_DEFAULT gst_nvcf_registry_debug
 
-/* A viewer's session and the signalling client that owns it. */
+/* A viewer's session and the signalling client that owns it. Every field
+ * is protected by the registry's lock_ while the entry is in sessions_;
+ * the loop thread alone adds, changes and erases entries. */
 struct GstNvcfSessionRegistry::Entry
 {
   GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
@@ -41,23 +46,9 @@ session_label (const std::string & id, const GstNvcfClientInfo & c)
       c.identity.request_id);
 }
 
-/* Keeps the element (and so this registry) alive across an async hop. */
-struct ElementRef
-{
-  GstElement *e;
-  explicit ElementRef (GstElement * element):e (GST_ELEMENT (gst_object_ref
-          (element)))
-  {
-  }
-  ElementRef (const ElementRef & o):e (GST_ELEMENT (gst_object_ref (o.e)))
-  {
-  }
-  ElementRef & operator= (const ElementRef &) = delete;
-  ~ElementRef ()
-  {
-    gst_object_unref (e);
-  }
-};
+/* Keeps the element (and so this registry) alive across an async hop,
+ * whether the closure runs or the stopped loop drops it. */
+using ElementRef = nvcf::GstRef;
 
 }  // namespace
 

@@ -41,12 +41,15 @@ struct Client
 
 struct GstNvcfSignallerPrivate
 {
-  GstNvcfSignallerDelegate delegate;
-  GstNvcfSignallerSettings settings;
+  GstNvcfSignallerDelegate delegate;   /* fixed at construction */
+  GstNvcfSignallerSettings settings;    /* written by start() before the loop uses it */
+  /* Set by start() and cleared by stop(), on the owner's thread, while no
+   * session lives; read by send()/close() from webrtcbin's threads: not
+   * locked, so the owner ends every session before stop(). */
   nvcf::ServiceLoop *loop = nullptr;
-  SoupServer *server = nullptr;
+  SoupServer *server = nullptr;         /* loop thread only */
   std::map<guint64, std::unique_ptr<Client>> clients;   /* loop thread only */
-  guint64 next_connection = 1;
+  guint64 next_connection = 1;          /* loop thread only */
   std::atomic<guint> port { 0 };
   std::atomic<guint> n_clients { 0 };
 };
@@ -410,11 +413,11 @@ gst_nvcf_signaller_send (GstNvcfSignaller * self, guint64 connection,
   nvcf::ServiceLoop *loop = self->priv->loop;
   if (!loop)
     return;
-  gst_object_ref (self);
-  loop->invoke_async ([self, connection, fn = std::move (fn)] {
+  /* Held by the closure: released even when a stopped loop drops it. */
+  loop->invoke_async ([self, ref = nvcf::GstRef (self), connection,
+          fn = std::move (fn)] {
     if (Client * c = find_client (self, connection))
       send_frames (self, c, fn (*c->protocol));
-    gst_object_unref (self);
   });
 }
 
@@ -425,11 +428,10 @@ gst_nvcf_signaller_close (GstNvcfSignaller * self, guint64 connection,
   nvcf::ServiceLoop *loop = self->priv->loop;
   if (!loop)
     return;
-  gst_object_ref (self);
-  loop->invoke_async ([self, connection, code, reason] {
+  loop->invoke_async ([self, ref = nvcf::GstRef (self), connection, code,
+          reason] {
     if (Client * c = find_client (self, connection))
       close_client (self, c, code, reason);
-    gst_object_unref (self);
   });
 }
 

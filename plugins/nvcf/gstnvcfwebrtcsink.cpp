@@ -58,7 +58,8 @@ static guint signals[SIGNAL_LAST];
 
 /* ---------------------------------------------------------------- the bin */
 
-/* Threads (README.md, "Architecture"): the application thread sets
+/* Threads (README.md, "Architecture", says which thread emits each signal
+ * and message): the application thread sets
  * properties, requests pads and changes state; upstream streaming threads
  * feed the streams; the service loop thread ("nvcf-service") runs both
  * servers and owns every session; webrtcbin's threads report to the
@@ -66,7 +67,10 @@ static guint signals[SIGNAL_LAST];
  *
  * Locks, all leaves (none is held while another is taken or while calling
  * out): settings_lock here; GstNvcfStreams, GstNvcfLifecycle and
- * GstNvcfSessionRegistry each have their own; GstNvcfSession::Impl::lock. */
+ * GstNvcfSessionRegistry each have their own; GstNvcfSession::Impl::lock;
+ * nvcf::ServiceLoop::lock_. Waits: the application thread on the loop only
+ * in PAUSED->READY; the loop on webrtcbin only with a bound; webrtcbin's
+ * threads (data-received and its handlers included) never on the loop. */
 struct GstNvcfWebrtcSinkPrivate
 {
   std::mutex settings_lock;
@@ -79,7 +83,8 @@ struct GstNvcfWebrtcSinkPrivate
   GstNvcfSignaller *signaller = nullptr;
 
   std::string producer_id;      /* fixed at init */
-  nvcf::ServiceLoop loop;
+  nvcf::ServiceLoop loop;       /* its own lock_ */
+  /* Created in init, freed in finalize; each room has its own lock. */
   std::unique_ptr<GstNvcfLifecycle> lifecycle;
   std::unique_ptr<GstNvcfStreams> streams;
   std::unique_ptr<GstNvcfSessionRegistry> sessions;
@@ -150,10 +155,10 @@ streams_changed (GstNvcfWebrtcSink * self)
   GST_INFO_OBJECT (self, "every pad ended: draining");
   if (!priv->loop.running ())
     return;
-  gst_object_ref (self);
-  priv->loop.invoke_async ([self] {
+  /* The reference lives in the closure, not its body: a closure the
+   * stopping loop drops unrun still releases it. */
+  priv->loop.invoke_async ([self, ref = nvcf::GstRef (self)] {
         self->priv->sessions->end_all ("the streamer is shutting down");
-        gst_object_unref (self);
       });
 }
 
@@ -351,7 +356,11 @@ gst_nvcf_webrtc_sink_send_event (GstElement * element, GstEvent * event)
 
 /* Errors and EOS inside a viewer's session (SCTP or DTLS when the peer
  * vanishes, a failed transport, a branch that cannot negotiate) concern
- * that viewer only: they end its session and never reach the pipeline. */
+ * that viewer only: they end its session and never reach the pipeline.
+ * Runs on the posting thread (often webrtcbin's, libnice's or a branch's
+ * streaming thread): owner_of() takes the registry's leaf lock only, and
+ * media_error() hops to the loop without waiting, so a session being torn
+ * down on the loop (which joins those threads) is never waited for. */
 static void
 gst_nvcf_webrtc_sink_handle_message (GstBin * bin, GstMessage * msg)
 {
