@@ -97,7 +97,17 @@ struct Coturn {
   unsigned port = 0;
   std::string dir;
   std::unique_ptr<peers::Peer> proc;
+  /* A port probed free can be taken again before coturn binds it (other
+   * suites run at the same time): a few tries, each on a new port. */
   bool start() {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      if (start_once())
+        return true;
+      proc.reset();
+    }
+    return false;
+  }
+  bool start_once() {
     GSocket* probe = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
     GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     GSocketAddress* any = g_inet_socket_address_new(lo, 0);
@@ -109,9 +119,11 @@ struct Coturn {
     g_object_unref(any);
     g_object_unref(lo);
     g_object_unref(probe);
-    gchar* d = g_dir_make_tmp("nvcf-coturn-XXXXXX", nullptr);
-    dir = d ? d : "/tmp";
-    g_free(d);
+    if (dir.empty()) {
+      gchar* d = g_dir_make_tmp("nvcf-coturn-XXXXXX", nullptr);
+      dir = d ? d : "/tmp";
+      g_free(d);
+    }
     std::ofstream f(dir + "/turnserver.conf");
     f << "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port=" << port
       << "\nmin-port=62000\nmax-port=62999\nlt-cred-mech\nuser=" << kUser << ":" << kPassword
@@ -120,7 +132,7 @@ struct Coturn {
     f.close();
     proc = std::make_unique<peers::Peer>(
         std::vector<std::string>{peers::which("turnserver"), "-c", dir + "/turnserver.conf"});
-    return port && peers::poll([&] { return accepts(); }, 10000);
+    return port && peers::poll([&] { return accepts(); }, 5000);
   }
   bool accepts() const {
     GSocketClient* c = g_socket_client_new();
