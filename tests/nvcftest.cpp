@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "gstnvcf.h"
+#include "nvcfjson.h"
 
 namespace nvcftest {
 
@@ -13,11 +14,34 @@ void init() {
   gst_nvcf_register();
 }
 
+bool wait_until(const std::function<bool()>& pred, unsigned timeout_ms, unsigned step_ms) {
+  GMainContext* ctx = g_main_context_get_thread_default();
+  if (!ctx)
+    ctx = g_main_context_default();
+  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
+  while (!pred()) {
+    if (g_get_monotonic_time() >= deadline)
+      return false;
+    GSource* tick = g_timeout_source_new(step_ms);
+    g_source_set_callback(tick, [](gpointer) -> gboolean { return G_SOURCE_REMOVE; }, nullptr,
+                          nullptr);
+    g_source_attach(tick, ctx);
+    g_main_context_iteration(ctx, TRUE);
+    g_source_destroy(tick);
+    g_source_unref(tick);
+  }
+  return true;
+}
+
+void pause(unsigned ms) {
+  wait_until([] { return false; }, ms);
+}
+
 HttpReply http(unsigned port, const std::string& method, const std::string& path,
-               const std::string& content_type, const std::string& body) {
+               const std::string& content_type, const std::string& body, unsigned timeout_s) {
   HttpReply reply;
   std::string uri = "http://127.0.0.1:" + std::to_string(port) + path;
-  SoupSession* session = soup_session_new_with_options("timeout", 10, NULL);
+  SoupSession* session = soup_session_new_with_options("timeout", timeout_s, NULL);
   SoupMessage* msg = soup_message_new(method.c_str(), uri.c_str());
   if (!content_type.empty() || !body.empty()) {
     GBytes* bytes = g_bytes_new(body.data(), body.size());
@@ -44,6 +68,52 @@ HttpReply http(unsigned port, const std::string& method, const std::string& path
   return reply;
 }
 
+Readiness ready(unsigned control_port, unsigned timeout_s) {
+  HttpReply r = http(control_port, "GET", "/v1/streaming/ready", "", "", timeout_s);
+  Readiness out;
+  out.status = r.status;
+  out.body = r.body;
+  out.state = Json::parse(r.body)["state"].str();
+  return out;
+}
+
+bool wait_ready_state(unsigned control_port, const std::string& state, unsigned timeout_ms) {
+  return wait_until([&] { return ready(control_port).state == state; }, timeout_ms);
+}
+
+bool wait_ready_status(unsigned control_port, unsigned status, unsigned timeout_ms) {
+  return wait_until([&] { return ready(control_port).status == status; }, timeout_ms);
+}
+
+GstElement* find_by_factory(GstElement* bin, const char* factory) {
+  GstElement* found = nullptr;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
+    GstElementFactory* f = gst_element_get_factory(e);
+    if (f && g_strcmp0(GST_OBJECT_NAME(f), factory) == 0)
+      found = GST_ELEMENT(gst_object_ref(e));
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return found;
+}
+
+int count_by_type(GstElement* bin, const char* type_name) {
+  int n = 0;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    n += g_strcmp0(G_OBJECT_TYPE_NAME(g_value_get_object(&v)), type_name) == 0;
+    g_value_reset(&v);
+  }
+  g_value_unset(&v);
+  gst_iterator_free(it);
+  return n;
+}
+
 Streamer::Streamer(const std::string& props, const std::string& source) {
   std::string desc = source +
                      " ! nvcfwebrtcsink name=sink control-port=0 control-address=127.0.0.1 "
@@ -67,17 +137,7 @@ Streamer::Streamer(Description, const std::string& description, const std::strin
   }
   if (!pipeline_)
     return;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
-  GValue v = G_VALUE_INIT;
-  while (!sink_ && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
-    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && g_strcmp0(GST_OBJECT_NAME(f), "nvcfwebrtcsink") == 0)
-      sink_ = GST_ELEMENT(gst_object_ref(e));
-    g_value_reset(&v);
-  }
-  g_value_unset(&v);
-  gst_iterator_free(it);
+  sink_ = find_by_factory(pipeline_, "nvcfwebrtcsink");
   if (!sink_) {
     ADD_FAILURE() << "no nvcfwebrtcsink in: " << description;
     return;
@@ -133,13 +193,7 @@ std::string Streamer::ready_state() const {
 }
 
 bool Streamer::wait_ready_state(const std::string& state, unsigned timeout_ms) const {
-  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
-  while (ready_state() != state) {
-    if (g_get_monotonic_time() > deadline)
-      return false;
-    g_usleep(10000);
-  }
-  return true;
+  return wait_until([&] { return ready_state() == state; }, timeout_ms);
 }
 
 bool Streamer::wait_element_message(const char* name, unsigned timeout_ms, GstStructure** out) {

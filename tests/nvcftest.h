@@ -1,16 +1,27 @@
-/* Shared helpers for the element tests: a pipeline around nvcfwebrtcsink on
- * loopback with free ports, and a blocking HTTP client (libsoup). */
+/* Shared helpers for the element tests: the one poller (wait_until), a
+ * blocking HTTP client (libsoup), the readiness endpoint, and a pipeline
+ * around nvcfwebrtcsink on loopback with free ports.
+ * Sibling helpers: nvcfjson.h (JSON), nvcfproc.h (child processes),
+ * nvcfws.h (WebSocket client, raw loopback sockets, signalling shortcuts). */
 #pragma once
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include <functional>
 #include <string>
 
 namespace nvcftest {
 
 /* gst_init + static registration of the nvcf elements. */
 void init();
+
+/* Polls pred until it holds (true) or timeout_ms passes (false), running
+ * the calling thread's default main context in between (where its
+ * WebSocket clients live), waking at least every step_ms. */
+bool wait_until(const std::function<bool()>& pred, unsigned timeout_ms, unsigned step_ms = 10);
+/* Waits ms, running the thread's default main context meanwhile. */
+void pause(unsigned ms);
 
 struct HttpReply {
   unsigned status = 0;  // 0: no connection
@@ -19,9 +30,29 @@ struct HttpReply {
   std::string content_type;
 };
 
-/* Blocking request to http://127.0.0.1:port<path>. */
+/* Blocking request to http://127.0.0.1:port<path>; status 0 when nothing
+ * answered within timeout_s. */
 HttpReply http(unsigned port, const std::string& method, const std::string& path,
-               const std::string& content_type = "", const std::string& body = "");
+               const std::string& content_type = "", const std::string& body = "",
+               unsigned timeout_s = 10);
+
+/* GET /v1/streaming/ready on a control port: status (0: no answer within
+ * timeout_s), body, and the body's "state" ("" if none). */
+struct Readiness {
+  unsigned status = 0;
+  std::string state, body;
+};
+Readiness ready(unsigned control_port, unsigned timeout_s = 10);
+/* Polls ready() until it names state / answers status (see wait_until). */
+bool wait_ready_state(unsigned control_port, const std::string& state, unsigned timeout_ms);
+bool wait_ready_status(unsigned control_port, unsigned status, unsigned timeout_ms);
+
+/* The first element made by that factory anywhere in bin (a new
+ * reference), or nullptr. */
+GstElement* find_by_factory(GstElement* bin, const char* factory);
+/* How many elements of that GType name (e.g. "GstWebRTCBin") bin holds,
+ * at any depth. */
+int count_by_type(GstElement* bin, const char* type_name);
 
 /* A pipeline "<source> ! nvcfwebrtcsink name=sink <props>" with ports 0 on
  * 127.0.0.1. */
@@ -41,8 +72,8 @@ class Streamer {
   unsigned control_port() const;
   unsigned streaming_port() const;
   std::string ready_state() const;
-  /* Polls the ready-state property until it names state (true) or
-   * timeout_ms passes. */
+  /* Polls the ready-state property (not HTTP) until it names state (true)
+   * or timeout_ms passes. */
   bool wait_ready_state(const std::string& state, unsigned timeout_ms) const;
   /* Pops bus messages until an element message with this structure name
    * arrives (true) or timeout_ms passes. */

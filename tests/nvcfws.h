@@ -1,9 +1,14 @@
-/* WebSocket test client and JSON helpers shared by the signalling and
- * lifecycle suites: a libsoup 3 client on the test thread's default main
- * context, spun with timeouts so nothing hangs. */
+/* WebSocket and socket helpers: a libsoup 3 WebSocket client on the
+ * calling thread's default main context (spun by wait_until, with timeouts
+ * so nothing hangs), the GStreamer-dialect signalling shortcuts, and raw
+ * TCP/UDP probes on 127.0.0.1. */
 #pragma once
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
@@ -15,97 +20,18 @@
 #include <utility>
 #include <vector>
 
+#include "nvcfjson.h"
 #include "nvcftest.h"
 
 namespace nvcftest {
 
-/* Runs the calling thread's default main context (where its WebSocket
- * clients live: the global default on the test thread, a pushed one on a
- * helper thread) until pred() holds or timeout_ms passes. Wakes at least
- * every 10 ms so predicates on other threads' state are re-checked. */
-inline bool spin_until(const std::function<bool()>& pred, unsigned timeout_ms) {
-  GMainContext* ctx = g_main_context_get_thread_default();
-  if (!ctx)
-    ctx = g_main_context_default();
-  gint64 deadline = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
-  while (!pred()) {
-    if (g_get_monotonic_time() >= deadline)
-      return false;
-    GSource* tick = g_timeout_source_new(10);
-    g_source_set_callback(tick, [](gpointer) -> gboolean { return G_SOURCE_REMOVE; }, nullptr,
-                          nullptr);
-    g_source_attach(tick, ctx);
-    g_main_context_iteration(ctx, TRUE);
-    g_source_destroy(tick);
-    g_source_unref(tick);
-  }
-  return true;
-}
-
-inline void spin_for(unsigned ms) {
-  spin_until([] { return false; }, ms);
-}
-
-/* ---------------------------------------------------------------- JSON */
-
-/* A borrowed view of a JSON node; missing members read as empty. */
-class J {
- public:
-  explicit J(JsonNode* node = nullptr) : n_(node) {}
-  bool exists() const { return n_ != nullptr; }
-  bool is_null() const { return n_ && JSON_NODE_HOLDS_NULL(n_); }
-  bool is_object() const { return n_ && JSON_NODE_HOLDS_OBJECT(n_); }
-  bool is_array() const { return n_ && JSON_NODE_HOLDS_ARRAY(n_); }
-  bool is_string() const {
-    return n_ && JSON_NODE_HOLDS_VALUE(n_) && json_node_get_value_type(n_) == G_TYPE_STRING;
-  }
-  bool is_int() const {
-    return n_ && JSON_NODE_HOLDS_VALUE(n_) && json_node_get_value_type(n_) == G_TYPE_INT64;
-  }
-  J operator[](const char* key) const {
-    if (!is_object())
-      return J();
-    JsonObject* o = json_node_get_object(n_);
-    return J(json_object_has_member(o, key) ? json_object_get_member(o, key) : nullptr);
-  }
-  J operator[](unsigned i) const {
-    if (!is_array() || i >= json_array_get_length(json_node_get_array(n_)))
-      return J();
-    return J(json_array_get_element(json_node_get_array(n_), i));
-  }
-  unsigned size() const {
-    if (is_array())
-      return json_array_get_length(json_node_get_array(n_));
-    if (is_object())
-      return json_object_get_size(json_node_get_object(n_));
-    return 0;
-  }
-  std::string str() const { return is_string() ? json_node_get_string(n_) : ""; }
-  gint64 num() const { return is_int() ? json_node_get_int(n_) : -1; }
-
- private:
-  JsonNode* n_;
-};
-
 /* One received text frame, kept with its parse. */
 struct Msg {
   std::string text;
-  std::shared_ptr<JsonNode> root;  // null when text is not JSON
-  J json() const { return J(root.get()); }
-  J operator[](const char* key) const { return json()[key]; }
-  std::string type() const { return json()["type"].str(); }
+  Json json;  // !exists() when text is not JSON
+  Json operator[](const char* key) const { return json[key]; }
+  std::string type() const { return json["type"].str(); }
 };
-
-inline std::shared_ptr<JsonNode> parse(const std::string& text) {
-  JsonParser* parser = json_parser_new();
-  std::shared_ptr<JsonNode> root;
-  if (json_parser_load_from_data(parser, text.data(), gssize(text.size()), nullptr)) {
-    if (JsonNode* node = json_parser_steal_root(parser))
-      root.reset(node, json_node_unref);
-  }
-  g_object_unref(parser);
-  return root;
-}
 
 /* ---------------------------------------------------------- WebSocket client */
 
@@ -152,9 +78,9 @@ class WsClient {
     soup_session_websocket_connect_async(session_, msg_, nullptr,
                                          protocols.empty() ? nullptr : protos.data(),
                                          G_PRIORITY_DEFAULT, cancel, on_connected, this);
-    if (!spin_until([this] { return !connecting_; }, timeout_ms)) {
+    if (!wait_until([this] { return !connecting_; }, timeout_ms)) {
       g_cancellable_cancel(cancel);
-      spin_until([this] { return !connecting_; }, 2000);
+      wait_until([this] { return !connecting_; }, 2000);
       if (error_.empty())
         error_ = "handshake timed out";
     }
@@ -193,12 +119,12 @@ class WsClient {
     g_signal_handlers_disconnect_by_data(ws_, this);
     g_io_stream_close(soup_websocket_connection_get_io_stream(ws_), nullptr, nullptr);
     g_clear_object(&ws_);  // dispose: dirty close, no close frame
-    spin_for(settle_ms);
+    pause(settle_ms);
   }
 
   /* The next text frame, parsed; nullopt after timeout_ms or on close. */
   std::optional<Msg> next_message(unsigned timeout_ms = 5000) {
-    spin_until([this] { return !inbox_.empty() || closed_; }, timeout_ms);
+    wait_until([this] { return !inbox_.empty() || closed_; }, timeout_ms);
     if (inbox_.empty())
       return std::nullopt;
     Msg m = std::move(inbox_.front());
@@ -225,7 +151,7 @@ class WsClient {
   }
   /* Frames that arrive within ms (for "nothing more came" checks). */
   std::vector<Msg> drain(unsigned ms) {
-    spin_for(ms);
+    pause(ms);
     std::vector<Msg> out(inbox_.begin(), inbox_.end());
     inbox_.clear();
     return out;
@@ -234,7 +160,7 @@ class WsClient {
   /* Waits for the socket to close; the peer's close code (0: none) and
    * reason. */
   bool wait_closed(unsigned timeout_ms, gushort* code = nullptr, std::string* reason = nullptr) {
-    bool ok = spin_until([this] { return closed_; }, timeout_ms);
+    bool ok = wait_until([this] { return closed_; }, timeout_ms);
     if (code)
       *code = close_code_;
     if (reason)
@@ -271,7 +197,7 @@ class WsClient {
     const char* data = static_cast<const char*>(g_bytes_get_data(message, &size));
     Msg m;
     m.text.assign(data ? data : "", size);
-    m.root = parse(m.text);
+    m.json = Json::parse(m.text);
     self->inbox_.push_back(std::move(m));
   }
   static void on_closed(SoupWebsocketConnection* ws, gpointer user_data) {
@@ -295,13 +221,6 @@ class WsClient {
   unsigned binary_frames_ = 0;
 };
 
-/* ------------------------------------------------------------- answerer */
-
-/* A receiving webrtcbin on loopback: the viewer side of a session. Sessions
- * are connected for real (ICE + DTLS) before the tests end them, since a
- * session that never connected cannot be ended yet (see
- * UnansweredSessionCanBeEnded). */
-
 /* ------------------------------------------- GStreamer-dialect shortcuts */
 
 /* Connects and reads the welcome; returns our peer id ("" on failure). */
@@ -324,22 +243,41 @@ inline std::string producer_id(WsClient& c) {
   return l ? (*l)["producers"][0u]["id"].str() : "";
 }
 
-/* startSession; the sessionStarted reply's sessionId ("" when refused). */
-inline std::string start_session(WsClient& c, const std::string& producer) {
+/* Sends startSession for producer; the reply (sessionStarted or error),
+ * skipping other frames, nullopt after timeout_ms. */
+inline std::optional<Msg> request_session(WsClient& c, const std::string& producer,
+                                          unsigned timeout_ms = 5000) {
   c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
-  auto m = c.next_matching(
-      [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+  return c.next_matching(
+      [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, timeout_ms);
+}
+
+/* startSession; the sessionStarted reply's sessionId ("" when refused).
+ * Fails the test unless the reply is sessionStarted naming producer with a
+ * session id; with next_frame, unless that reply is the very next frame. */
+inline std::string start_session(WsClient& c, const std::string& producer, bool next_frame = false) {
+  std::optional<Msg> m;
+  if (next_frame) {
+    c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
+    m = c.next_message(5000);
+  } else {
+    m = request_session(c, producer);
+  }
   EXPECT_TRUE(m.has_value()) << "no reply to startSession";
   if (!m)
     return "";
   EXPECT_EQ(m->type(), "sessionStarted") << m->text;
+  if (m->type() != "sessionStarted")
+    return "";
+  EXPECT_EQ((*m)["peerId"].str(), producer) << m->text;
+  EXPECT_FALSE((*m)["sessionId"].str().empty()) << m->text;
   return (*m)["sessionId"].str();
 }
 
 /* Waits until the sink encodes its video and readiness has seen the media
  * (it leaves "starting" just after the encoder is in place). */
 inline bool wait_media(const Streamer& s, unsigned timeout_ms) {
-  return spin_until(
+  return wait_until(
       [&] {
         GstElement* enc = gst_bin_get_by_name(GST_BIN(s.sink()), "video_0-encoder");
         if (enc)
@@ -347,6 +285,74 @@ inline bool wait_media(const Streamer& s, unsigned timeout_ms) {
         return enc != nullptr && s.ready_state() != "starting";
       },
       timeout_ms);
+}
+
+/* ------------------------------------------------ raw loopback sockets */
+
+inline sockaddr_in loopback(unsigned port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(port);
+  return a;
+}
+
+/* A TCP connection to 127.0.0.1:port with a receive timeout; -1 when
+ * refused. The caller closes it. */
+inline int tcp_connect(unsigned port, unsigned recv_timeout_ms = 0) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  if (s < 0)
+    return -1;
+  if (recv_timeout_ms) {
+    timeval tv{time_t(recv_timeout_ms / 1000), suseconds_t((recv_timeout_ms % 1000) * 1000)};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  sockaddr_in a = loopback(port);
+  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(s);
+    return -1;
+  }
+  return s;
+}
+
+/* Whether something listens on TCP 127.0.0.1:port. */
+inline bool tcp_accepts(unsigned port) {
+  int s = tcp_connect(port);
+  if (s >= 0)
+    close(s);
+  return s >= 0;
+}
+
+/* Whether UDP 127.0.0.1:port can be bound now. */
+inline bool udp_port_free(unsigned port) {
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a = loopback(port);
+  bool ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(u);
+  return ok;
+}
+
+/* A port on 127.0.0.1 free for TCP and UDP at once (coturn listens on
+ * both); 0 if none was found. Bound to 0 and closed again: good enough on
+ * a test machine. */
+inline unsigned free_port() {
+  for (int attempt = 0; attempt < 50; attempt++) {
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = loopback(0);
+    socklen_t len = sizeof a;
+    if (bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        getsockname(t, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      close(t);
+      continue;
+    }
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    bool udp_ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(u);
+    close(t);
+    if (udp_ok)
+      return ntohs(a.sin_port);
+  }
+  return 0;
 }
 
 }  // namespace nvcftest

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
+#include "nvcfjson.h"
+
 #include <cmath>
 #include <memory>
 
@@ -13,6 +15,8 @@ using nvcf::ControlRequest;
 using nvcf::InputParse;
 using nvcf::NavigationEvent;
 using Type = nvcf::NavigationEvent::Type;
+
+using nvcftest::Json;
 
 namespace {
 
@@ -51,14 +55,6 @@ std::string navigation_request(const std::string& event) {
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
-/* A parsed JSON object, freed on scope exit. */
-struct Json {
-  explicit Json(const std::string& text) : node(json_from_string(text.c_str(), nullptr), json_node_unref) {}
-  JsonObject* object() const {
-    return node && JSON_NODE_HOLDS_OBJECT(node.get()) ? json_node_get_object(node.get()) : nullptr;
-  }
-  std::unique_ptr<JsonNode, decltype(&json_node_unref)> node;
-};
 
 }  // namespace
 
@@ -381,7 +377,7 @@ TEST(Control, CustomUpstreamEvent) {
   EXPECT_EQ(r.mid, std::optional<std::string>("video0"));
   EXPECT_EQ(r.structure_name, "my-event");
 
-  Json fields(r.structure_json);
+  Json fields = Json::parse(r.structure_json);
   ASSERT_NE(fields.object(), nullptr) << r.structure_json;
   EXPECT_STREQ(json_object_get_string_member(fields.object(), "s"), "x");
   EXPECT_EQ(json_object_get_int_member(fields.object(), "i"), -4);
@@ -507,7 +503,7 @@ TEST(ControlErrors, EveryPrefixIsHandled) {
  * "type"; answering with the request's type ("navigationEvent") left the
  * unmodified client without any answer. */
 TEST(ControlReply, Success) {
-  Json reply(nvcf::control_reply(12, ""));
+  Json reply = Json::parse(nvcf::control_reply(12, ""));
   ASSERT_NE(reply.object(), nullptr);
   EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), 12);
@@ -522,7 +518,7 @@ TEST(ControlReply, SameTypeForEveryRequest) {
                               R"({"id":2,"request":{"type":"noSuchRequest"}})"}) {
     ControlParse p = nvcf::parse_control_message(request);
     ASSERT_TRUE(p.id) << request;
-    Json reply(nvcf::control_reply(p.id, p.error));
+    Json reply = Json::parse(nvcf::control_reply(p.id, p.error));
     ASSERT_NE(reply.object(), nullptr) << request;
     EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage") << request;
     EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), *p.id) << request;
@@ -531,7 +527,7 @@ TEST(ControlReply, SameTypeForEveryRequest) {
 
 TEST(ControlReply, ErrorIsEscaped) {
   const std::string error = "bad \"thing\"\n\\ é";
-  Json reply(nvcf::control_reply(-3, error));
+  Json reply = Json::parse(nvcf::control_reply(-3, error));
   ASSERT_NE(reply.object(), nullptr);
   EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), -3);
@@ -539,7 +535,7 @@ TEST(ControlReply, ErrorIsEscaped) {
 }
 
 TEST(ControlReply, UnknownId) {
-  Json reply(nvcf::control_reply(std::nullopt, "missing \"id\""));
+  Json reply = Json::parse(nvcf::control_reply(std::nullopt, "missing \"id\""));
   ASSERT_NE(reply.object(), nullptr);
   EXPECT_TRUE(json_object_get_null_member(reply.object(), "id"));
   EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
@@ -547,7 +543,7 @@ TEST(ControlReply, UnknownId) {
 
 TEST(ControlReply, AnswersARejectedRequest) {
   ControlParse p = nvcf::parse_control_message(navigation_request(R"({"event":"MouseMove"})"));
-  Json reply(nvcf::control_reply(p.id, p.error));
+  Json reply = Json::parse(nvcf::control_reply(p.id, p.error));
   ASSERT_NE(reply.object(), nullptr);
   EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage");
   EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), 1);

@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "nvcfproc.h"
 #include "pipelinefile.h"
 
 using nvcf::prepare_pipeline;
@@ -60,134 +61,78 @@ TEST(Substitution, Comments) {
 
 /* ---- the binary ---- */
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-static Result run_streamer(std::vector<std::string> args, int timeout_s = 20) {
-  std::vector<char*> argv;
-  std::string bin = NVCF_STREAMER_PATH;
-  argv.push_back(bin.data());
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  Result r;
-  gchar *out = nullptr, *err = nullptr;
-  GError* error = nullptr;
-  std::string cmd;
-  gchar* quoted = nullptr;
-  for (char* a : argv) {
-    if (!a)
-      break;
-    quoted = g_shell_quote(a);
-    cmd += std::string(quoted) + " ";
-    g_free(quoted);
-  }
-  cmd = "timeout " + std::to_string(timeout_s) + " " + cmd;
-  gchar* sh[] = {(gchar*)"/bin/sh", (gchar*)"-c", cmd.data(), nullptr};
-  g_spawn_sync(nullptr, sh, nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &r.status, &error);
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  g_clear_error(&error);
-  return r;
-}
-
-static int exit_code(int status) {
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+static nvcftest::Finished run_streamer(std::vector<std::string> args, int timeout_s = 20) {
+  args.insert(args.begin(), NVCF_STREAMER_PATH);
+  return nvcftest::run(args, timeout_s * 1000);
 }
 
 TEST(Launcher, PrintsSubstitutedPipeline) {
   g_setenv("NVCF_TEST_PATTERN", "ball", TRUE);
-  Result r = run_streamer({"--print-pipeline", "videotestsrc pattern=${NVCF_TEST_PATTERN} ! fakesink"});
-  EXPECT_EQ(exit_code(r.status), 0) << r.err;
+  nvcftest::Finished r = run_streamer({"--print-pipeline", "videotestsrc pattern=${NVCF_TEST_PATTERN} ! fakesink"});
+  EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "videotestsrc pattern=ball ! fakesink\n");
 }
 
 TEST(Launcher, DefaultPipelineFile) {
-  Result r = run_streamer({"--print-pipeline"});
-  EXPECT_EQ(exit_code(r.status), 0) << r.err;
+  nvcftest::Finished r = run_streamer({"--print-pipeline"});
+  EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("videotestsrc is-live=true"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("audiotestsrc"), std::string::npos);
   EXPECT_NE(r.out.find("nvcfwebrtcsink"), std::string::npos);
 }
 
 TEST(Launcher, PipelineByName) {
-  Result r = run_streamer({"--print-pipeline", "--pipeline", "x264-lowlatency"});
-  EXPECT_EQ(exit_code(r.status), 0) << r.err;
+  nvcftest::Finished r = run_streamer({"--print-pipeline", "--pipeline", "x264-lowlatency"});
+  EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("x264enc"), std::string::npos);
 }
 
 TEST(Launcher, Errors) {
-  Result missing = run_streamer({"--pipeline", "/nonexistent/file.pipeline"});
-  EXPECT_EQ(exit_code(missing.status), 2);
+  nvcftest::Finished missing = run_streamer({"--pipeline", "/nonexistent/file.pipeline"});
+  EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("not found"), std::string::npos) << missing.err;
 
-  Result both = run_streamer({"--pipeline", "default", "fakesrc ! fakesink"});
-  EXPECT_EQ(exit_code(both.status), 2);
+  nvcftest::Finished both = run_streamer({"--pipeline", "default", "fakesrc ! fakesink"});
+  EXPECT_EQ(both.code, 2);
   EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
 
   g_unsetenv("NVCF_SURELY_UNSET");
-  Result unset = run_streamer({"videotestsrc pattern=${NVCF_SURELY_UNSET} ! fakesink"});
-  EXPECT_EQ(exit_code(unset.status), 2);
+  nvcftest::Finished unset = run_streamer({"videotestsrc pattern=${NVCF_SURELY_UNSET} ! fakesink"});
+  EXPECT_EQ(unset.code, 2);
   EXPECT_NE(unset.err.find("NVCF_SURELY_UNSET is not set"), std::string::npos) << unset.err;
 
-  Result bad = run_streamer({"--bogus-option"});
-  EXPECT_EQ(exit_code(bad.status), 2);
+  nvcftest::Finished bad = run_streamer({"--bogus-option"});
+  EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("bogus"), std::string::npos) << bad.err;
 
-  Result broken = run_streamer({"videotestsrc ! nosuchelement ! fakesink"});
-  EXPECT_EQ(exit_code(broken.status), 1);
+  nvcftest::Finished broken = run_streamer({"videotestsrc ! nosuchelement ! fakesink"});
+  EXPECT_EQ(broken.code, 1);
   EXPECT_NE(broken.err.find("nosuchelement"), std::string::npos) << broken.err;
 }
 
 TEST(Launcher, GStreamerOptionsAccepted) {
-  Result r = run_streamer({"--gst-debug-level=0", "--print-pipeline", "fakesrc ! fakesink"});
-  EXPECT_EQ(exit_code(r.status), 0) << r.err;
-  Result help = run_streamer({"--help-gst"});
-  EXPECT_EQ(exit_code(help.status), 0);
+  nvcftest::Finished r = run_streamer({"--gst-debug-level=0", "--print-pipeline", "fakesrc ! fakesink"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  nvcftest::Finished help = run_streamer({"--help-gst"});
+  EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--gst-debug-level"), std::string::npos);
 }
 
 /* Start the streamer, wait for its port line, send sig, expect exit 0. */
 static void stop_with(int sig) {
-  gchar* argv[] = {(gchar*)NVCF_STREAMER_PATH, (gchar*)"--pipeline", (gchar*)"default", nullptr};
-  gchar** envp = g_get_environ();
-  envp = g_environ_setenv(envp, "CONTROL_SERVER_PORT", "0", TRUE);
-  envp = g_environ_setenv(envp, "STREAMING_SERVER_PORT", "0", TRUE);
-  GPid pid;
-  gint out_fd;
-  GError* error = nullptr;
-  ASSERT_TRUE(g_spawn_async_with_pipes(nullptr, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
-                                       nullptr, &pid, nullptr, &out_fd, nullptr, &error))
-      << error->message;
-  g_strfreev(envp);
-  FILE* out = fdopen(out_fd, "r");
-  char line[512];
-  bool ports = false;
-  while (fgets(line, sizeof line, out))
-    if (g_str_has_prefix(line, "nvcf-streamer: control-port=")) {
-      ports = true;
-      break;
-    }
-  EXPECT_TRUE(ports);
-  EXPECT_EQ(strstr(line, "control-port=0 "), nullptr) << "port 0 must be resolved: " << line;
-  gint64 start = g_get_monotonic_time();
-  kill(pid, sig);
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) == 0) {
-    if (g_get_monotonic_time() - start > 10 * G_USEC_PER_SEC) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      FAIL() << "did not stop within 10 s";
-    }
-    g_usleep(20000);
+  nvcftest::Child c("nvcf-streamer");
+  ASSERT_TRUE(c.start({NVCF_STREAMER_PATH, "--pipeline", "default"},
+                      {{"CONTROL_SERVER_PORT", "0"}, {"STREAMING_SERVER_PORT", "0"}}));
+  std::string line = c.line("nvcf-streamer: control-port=", 30000);
+  EXPECT_FALSE(line.empty()) << c.describe();
+  EXPECT_EQ(line.find("control-port=0 "), std::string::npos) << "port 0 must be resolved: " << line;
+  c.signal(sig);
+  if (!c.wait_exit(10000)) {
+    c.stop(SIGKILL, 1000);
+    FAIL() << "did not stop within 10 s";
   }
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  fclose(out);
+  EXPECT_TRUE(WIFEXITED(c.exit_status()));
+  EXPECT_EQ(WEXITSTATUS(c.exit_status()), 0);
 }
 
 TEST(Launcher, StopsCleanlyOnSigterm) { stop_with(SIGTERM); }

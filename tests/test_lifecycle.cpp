@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include "nvcfjson.h"
+#include "nvcfproc.h"
 #include "nvcftest.h"
 #include "nvcfws.h"
 
@@ -23,16 +25,11 @@ namespace {
 const char* kSource = "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1";
 const char* kProps = "ice-addresses=127.0.0.1 video-encoder=x264enc";
 
-std::string ready_state(const Streamer& s, unsigned* status = nullptr) {
-  auto r = http(s.control_port(), "GET", "/v1/streaming/ready");
-  if (status)
-    *status = r.status;
-  auto m = parse(r.body);
-  return J(m.get())["state"].str();
-}
+/* The readiness state over HTTP. */
+std::string ready_state(const Streamer& s) { return ready(s.control_port()).state; }
 
 bool wait_state(const Streamer& s, const std::string& state, unsigned timeout_ms) {
-  return spin_until([&] { return ready_state(s) == state; }, timeout_ms);
+  return wait_ready_state(s.control_port(), state, timeout_ms);
 }
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -69,9 +66,7 @@ std::string joined(const std::vector<std::string>& v) {
 
 /* A startSession that must be refused (nothing to resume for this client). */
 void expect_refused(WsClient& c, const std::string& producer) {
-  c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
-  auto m = c.next_matching(
-      [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+  auto m = request_session(c, producer);
   ASSERT_TRUE(m) << "no reply to startSession";
   EXPECT_EQ(m->type(), "error") << m->text;
 }
@@ -95,26 +90,27 @@ class Lifecycle : public ::testing::Test {
 TEST_F(Lifecycle, ReadinessTable) {
   Streamer s(kProps, kSource);
   ASSERT_TRUE(s.set_state(GST_STATE_READY));
-  unsigned status = 0;
-  EXPECT_EQ(ready_state(s, &status), "starting");
-  EXPECT_EQ(status, 500u);
+  Readiness r = ready(s.control_port());
+  EXPECT_EQ(r.state, "starting");
+  EXPECT_EQ(r.status, 500u);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
   ASSERT_TRUE(wait_media(s, 5000));
-  EXPECT_EQ(ready_state(s, &status), "ready");
-  EXPECT_EQ(status, 200u);
+  r = ready(s.control_port());
+  EXPECT_EQ(r.state, "ready");
+  EXPECT_EQ(r.status, 200u);
 
   WsClient a;
   connect_gst(a, s, {"nvcf-reqid.req-1"});
   std::string producer = producer_id(a);
   std::string sid = start_session(a, producer);
   ASSERT_FALSE(sid.empty());
-  EXPECT_EQ(ready_state(s, &status), "busy");
-  EXPECT_EQ(status, 500u);
+  r = ready(s.control_port());
+  EXPECT_EQ(r.state, "busy");
+  EXPECT_EQ(r.status, 500u);
 
   a.abort();
   ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000));
-  ready_state(s, &status);
-  EXPECT_EQ(status, 500u);
+  EXPECT_EQ(ready(s.control_port()).status, 500u);
 
   /* The same identity resumes the same session. */
   WsClient b;
@@ -131,8 +127,7 @@ TEST_F(Lifecycle, ReadinessTable) {
   /* EOS: the pipeline is shutting down; no new sessions. */
   gst_element_send_event(s.pipeline(), gst_event_new_eos());
   ASSERT_TRUE(wait_state(s, "draining", 5000));
-  ready_state(s, &status);
-  EXPECT_EQ(status, 500u);
+  EXPECT_EQ(ready(s.control_port()).status, 500u);
 
   /* "starting" is the initial state, not a transition. */
   EXPECT_EQ(joined(readiness_messages(s, "draining", 3000)),
@@ -414,11 +409,10 @@ class ReadinessPoller {
       : thread_([this, port] {
           while (!stop_) {
             gint64 sent = g_get_monotonic_time();
-            auto r = http(port, "GET", "/v1/streaming/ready");
-            auto m = parse(r.body);
+            Readiness r = ready(port);
             {
               std::lock_guard<std::mutex> lock(lock_);
-              samples_.push_back({sent, r.status, J(m.get())["state"].str()});
+              samples_.push_back({sent, r.status, r.state});
             }
             g_usleep(5000);  // leave the two CPUs to the streamer too
           }
@@ -468,10 +462,7 @@ struct Crowd {
           std::string producer = ask ? producer_id(c) : "";
           step.wait();  // all connected
           if (ask) {
-            c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
-            auto m = c.next_matching(
-                [](const Msg& m) { return m.type() == "error" || m.type() == "sessionStarted"; },
-                15000);
+            auto m = request_session(c, producer, 15000);
             if (m && m->type() == "sessionStarted")
               started_us = g_get_monotonic_time();
             replies[i] = m ? m->type() : "(no reply)";
@@ -543,7 +534,7 @@ TEST_F(Lifecycle, BurstOfClients) {
     idle.step.wait();
     idle.step.wait();
   }
-  spin_for(300);
+  pause(300);
   gint64 idle_end_us = g_get_monotonic_time();
   poller.stop();
   EXPECT_EQ(ready_state(*s), "ready");
@@ -553,116 +544,62 @@ TEST_F(Lifecycle, BurstOfClients) {
 
 /* ---- the launcher ---- */
 
-struct Child {
-  GPid pid = 0;
-  FILE* out = nullptr;
-  FILE* err = nullptr;  // with capture_stderr
+/* The launcher as a child, with the ports it printed. */
+struct Launcher {
+  Child child{"nvcf-streamer"};
   unsigned control = 0, streaming = 0;
-  ~Child() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-    if (out)
-      fclose(out);
-    if (err)
-      fclose(err);
-  }
-  /* Its stderr, once it has exited. */
-  std::string error_output() {
-    std::string text;
-    char buf[4096];
-    size_t n;
-    while (err && (n = fread(buf, 1, sizeof buf, err)) > 0)
-      text.append(buf, n);
-    return text;
-  }
-  std::string ready_state() {
-    auto r = http(control, "GET", "/v1/streaming/ready");
-    auto m = parse(r.body);
-    return J(m.get())["state"].str();
-  }
+  std::string ready_state() { return ready(control).state; }
   bool wait_state(const std::string& state, unsigned timeout_ms) {
-    return spin_until([&] { return ready_state() == state; }, timeout_ms);
-  }
-  /* Exit status, or -1 after timeout_ms. */
-  int wait_exit(unsigned timeout_ms) {
-    gint64 end = g_get_monotonic_time() + gint64(timeout_ms) * 1000;
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (g_get_monotonic_time() > end)
-        return -1;
-      g_usleep(20000);
-    }
-    pid = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return wait_ready_state(control, state, timeout_ms);
   }
 };
 
 /* extra: options, and optionally a description last (else kSource). */
-static void start_launcher(Child& c, std::vector<std::string> extra = {},
-                           bool capture_stderr = false) {
-  std::vector<char*> argv = {(char*)NVCF_STREAMER_PATH};
+static void start_launcher(Launcher& c, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {NVCF_STREAMER_PATH};
   std::string desc = std::string(kSource) + " ! nvcfwebrtcsink " + kProps;
   if (!extra.empty() && extra.back().rfind("--", 0) != 0) {
     desc = extra.back();
     extra.pop_back();
   }
-  for (auto& e : extra)
-    argv.push_back(e.data());
-  argv.push_back(desc.data());
-  argv.push_back(nullptr);
-  gchar** envp = g_get_environ();
-  envp = g_environ_setenv(envp, "CONTROL_SERVER_PORT", "0", TRUE);
-  envp = g_environ_setenv(envp, "STREAMING_SERVER_PORT", "0", TRUE);
-  envp = g_environ_unsetenv(envp, "NVCF_SESSION_POLICY");
-  gint fd, err_fd = -1;
-  GError* error = nullptr;
-  ASSERT_TRUE(g_spawn_async_with_pipes(nullptr, argv.data(), envp, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
-                                       nullptr, &c.pid, nullptr, &fd,
-                                       capture_stderr ? &err_fd : nullptr, &error))
-      << error->message;
-  g_strfreev(envp);
-  c.out = fdopen(fd, "r");
-  if (err_fd >= 0)
-    c.err = fdopen(err_fd, "r");
-  char line[512];
-  while (fgets(line, sizeof line, c.out))
-    if (sscanf(line, "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming) == 2)
-      break;
-  ASSERT_NE(c.streaming, 0u);
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(desc);
+  ASSERT_TRUE(c.child.start(argv, {{"CONTROL_SERVER_PORT", "0"},
+                                   {"STREAMING_SERVER_PORT", "0"},
+                                   {"NVCF_SESSION_POLICY", ""}}));
+  std::string line = c.child.line("nvcf-streamer: control-port=", 30000);
+  sscanf(line.c_str(), "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming);
+  ASSERT_NE(c.streaming, 0u) << c.child.describe();
 }
 
 /* The launcher's default is the exit policy: after the only session it
  * exits 0, so the container ends. */
 TEST_F(Lifecycle, LauncherExitsAfterTheSession) {
-  Child c;
+  Launcher c;
   start_launcher(c);
-  spin_for(1000);  // media flowing
+  pause(1000);  // media flowing
   WsClient a;
   ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
   ASSERT_TRUE(a.next_message());
   std::string sid = start_session(a, producer_id(a));
   ASSERT_FALSE(sid.empty());
   a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
-  EXPECT_EQ(c.wait_exit(10000), 0);
+  EXPECT_EQ(c.child.wait_exit_code(10000), 0);
 }
 
 /* startSession once the launcher's media flows: its readiness answers 200
  * as soon as the pipeline plays, a moment before the encoder runs. */
 static std::string start_when_media(WsClient& c) {
   std::string producer = producer_id(c), sid, last;
-  spin_until(
+  wait_until(
       [&] {
-        c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
-        auto m = c.next_matching(
-            [](const Msg& m) { return m.type() == "sessionStarted" || m.type() == "error"; }, 5000);
+        auto m = request_session(c, producer);
         last = m ? m->text : "(no reply)";
         if (m && m->type() == "sessionStarted")
           sid = (*m)["sessionId"].str();
         if (!sid.empty() || last.find("no media is flowing yet") == std::string::npos)
           return true;
-        spin_for(100);
+        pause(100);
         return false;
       },
       10000);
@@ -675,7 +612,7 @@ static std::string start_when_media(WsClient& c) {
  * then does it exit 0. */
 TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
   const unsigned kResumeS = 5;
-  Child c;
+  Launcher c;
   start_launcher(c, {std::string(kSource) + " ! nvcfwebrtcsink " + kProps +
                      " resume-timeout=" + std::to_string(kResumeS)});
   ASSERT_TRUE(c.wait_state("ready", 10000));
@@ -688,9 +625,9 @@ TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
   ASSERT_TRUE(c.wait_state("awaiting-resume", 3000));
   /* The timer fires kResumeS (less GLib's 250 ms rounding) after the
    * streamer saw the drop; well inside that it must still be there. */
-  EXPECT_EQ(c.wait_exit(2500), -1) << "exited inside the resume window";
+  EXPECT_EQ(c.child.wait_exit_code(2500), -1) << "exited inside the resume window";
   EXPECT_EQ(c.ready_state(), "awaiting-resume");
-  EXPECT_EQ(c.wait_exit((kResumeS + 8) * 1000), 0) << "did not exit 0 after the resume window";
+  EXPECT_EQ(c.child.wait_exit_code((kResumeS + 8) * 1000), 0) << "did not exit 0 after the resume window";
   EXPECT_GT((g_get_monotonic_time() - dropped) / 1e6, kResumeS - 1.0);
 }
 
@@ -699,8 +636,8 @@ TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
  * short by its watchdog. The viewer has its offer but never answers, so
  * its webrtcbin holds media back until DTLS, as a real one does at first. */
 static void sigterm_during_session(std::vector<std::string> options) {
-  Child c;
-  start_launcher(c, options, true);
+  Launcher c;
+  start_launcher(c, options);
   ASSERT_TRUE(c.wait_state("ready", 10000));
   WsClient a;
   ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
@@ -709,7 +646,7 @@ static void sigterm_during_session(std::vector<std::string> options) {
   ASSERT_FALSE(sid.empty());
   ASSERT_TRUE(a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000)) << "no offer";
   gint64 t0 = g_get_monotonic_time();
-  kill(c.pid, SIGTERM);
+  c.child.signal(SIGTERM);
   auto told = a.next_matching([](const Msg& m) { return m.type() == "endSession"; }, 5000);
   gushort code = 0;
   std::string reason;
@@ -718,10 +655,10 @@ static void sigterm_during_session(std::vector<std::string> options) {
   EXPECT_TRUE(told || !reason.empty()) << "the viewer was not told";
   if (told)
     EXPECT_EQ((*told)["sessionId"].str(), sid);
-  int rc = c.wait_exit(6000);
+  int rc = c.child.wait_exit_code(6000);
   EXPECT_EQ(rc, 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
-  std::string err = c.error_output();
+  std::string err = c.child.err();
   EXPECT_EQ(err.find("shutdown did not finish"), std::string::npos) << err;
 }
 
@@ -737,17 +674,16 @@ TEST_F(Lifecycle, SigtermDuringSessionReusePolicy) {
  * never arrives and the NULL state change blocks on that thread: only the
  * watchdog can keep the 5 s bound (and --stop-timeout=30 is capped). */
 TEST_F(Lifecycle, StuckStopEndsWithin5s) {
-  Child c;
+  Launcher c;
   start_launcher(c,
                  {"--stop-timeout=30",
-                  "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"},
-                 true);
-  spin_for(1500);  // the first buffer reaches identity: nothing to poll for
+                  "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"});
+  pause(1500);  // the first buffer reaches identity: nothing to poll for
   gint64 t0 = g_get_monotonic_time();
-  kill(c.pid, SIGTERM);
-  EXPECT_EQ(c.wait_exit(7000), 0);
+  c.child.signal(SIGTERM);
+  EXPECT_EQ(c.child.wait_exit_code(7000), 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
-  std::string err = c.error_output();
+  std::string err = c.child.err();
   EXPECT_NE(err.find("--stop-timeout 30 would break the 5 s shutdown bound"), std::string::npos) << err;
   EXPECT_NE(err.find("shutdown did not finish"), std::string::npos) << err;
 }
@@ -755,11 +691,11 @@ TEST_F(Lifecycle, StuckStopEndsWithin5s) {
 /* A valve that drops everything keeps EOS from ever arriving, so the
  * first signal waits --stop-timeout (capped at 3 s); the second must not. */
 TEST_F(Lifecycle, SecondSignalForcesExit) {
-  Child c;
+  Launcher c;
   start_launcher(c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});
-  kill(c.pid, SIGTERM);
+  c.child.signal(SIGTERM);
   g_usleep(300000);
-  EXPECT_EQ(c.wait_exit(500), -1) << "the first signal should be waiting for EOS";
-  kill(c.pid, SIGTERM);
-  EXPECT_EQ(c.wait_exit(3000), 130);
+  EXPECT_EQ(c.child.wait_exit_code(500), -1) << "the first signal should be waiting for EOS";
+  c.child.signal(SIGTERM);
+  EXPECT_EQ(c.child.wait_exit_code(3000), 130);
 }

@@ -51,16 +51,10 @@ TEST_P(PipelineFile, Parses) {
   ASSERT_EQ(err, nullptr) << err->message;
   ASSERT_NE(p, nullptr);
 
-  bool has_sink = false;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(p));
-  GValue v = G_VALUE_INIT;
-  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
-    GstElementFactory* f = gst_element_get_factory(GST_ELEMENT(g_value_get_object(&v)));
-    has_sink |= f && g_strcmp0(GST_OBJECT_NAME(f), "nvcfwebrtcsink") == 0;
-    g_value_reset(&v);
-  }
-  g_value_unset(&v);
-  gst_iterator_free(it);
+  GstElement* sink = nvcftest::find_by_factory(p, "nvcfwebrtcsink");
+  bool has_sink = sink != nullptr;
+  if (sink)
+    gst_object_unref(sink);
   EXPECT_TRUE(has_sink) << "no nvcfwebrtcsink in " << GetParam();
   gst_object_unref(p);
 }

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "nvcfjson.h"
 #include "nvcftest.h"
 #include "nvcfws.h"
 
@@ -160,34 +161,12 @@ class Answerer {
   std::vector<std::pair<unsigned, std::string>> candidates_;
 };
 
-/* JSON string literal for text. */
-std::string quote(const std::string& text) {
-  JsonNode* n = json_node_init_string(json_node_alloc(), text.c_str());
-  gchar* s = json_to_string(n, FALSE);
-  std::string out = s;
-  g_free(s);
-  json_node_unref(n);
-  return out;
-}
-
 /* ------------------------------------------------------------- fixtures */
-
-std::string readiness_body(const Streamer& s, unsigned* status) {
-  auto r = http(s.control_port(), "GET", "/v1/streaming/ready");
-  *status = r.status;
-  return r.body;
-}
 
 /* Polls GET /v1/streaming/ready until it answers `status`, servicing the
  * WebSocket clients meanwhile. */
 bool wait_readiness(const Streamer& s, unsigned status, unsigned timeout_ms) {
-  return spin_until(
-      [&] {
-        unsigned st = 0;
-        readiness_body(s, &st);
-        return st == status;
-      },
-      timeout_ms);
+  return wait_ready_status(s.control_port(), status, timeout_ms);
 }
 
 guint session_count(const Streamer& s) {
@@ -241,17 +220,9 @@ class Signaller : public ::testing::Test {
     EXPECT_TRUE(wait_readiness(s, 200, 5000)) << "session " << sid << " did not end";
   }
 
-  /* startSession for the producer; the sessionStarted reply's sessionId. */
+  /* startSession for the producer, answered by the very next frame. */
   static std::string start_session(WsClient& c, const std::string& producer) {
-    c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");
-    auto m = c.next_message(5000);
-    EXPECT_TRUE(m.has_value()) << "no reply to startSession";
-    if (!m)
-      return "";
-    EXPECT_EQ(m->type(), "sessionStarted") << m->text;
-    EXPECT_EQ((*m)["peerId"].str(), producer) << m->text;
-    EXPECT_FALSE((*m)["sessionId"].str().empty()) << m->text;
-    return (*m)["sessionId"].str();
+    return nvcftest::start_session(c, producer, true);
   }
 
   /* The viewer side of a started session: waits for the offer, answers it
@@ -279,11 +250,11 @@ class Signaller : public ::testing::Test {
     };
     d.answer_frame = [sid](const std::string& answer) {
       return R"({"type":"peer","sessionId":")" + sid +
-             R"(","sdp":{"type":"answer","sdp":)" + quote(answer) + "}}";
+             R"(","sdp":{"type":"answer","sdp":)" + json_quote(answer) + "}}";
     };
     d.ice_frame = [sid](unsigned mline, const std::string& cand) {
       return R"({"type":"peer","sessionId":")" + sid + R"(","ice":{"candidate":)" +
-             quote(cand) + R"(,"sdpMLineIndex":)" + std::to_string(mline) + "}}";
+             json_quote(cand) + R"(,"sdpMLineIndex":)" + std::to_string(mline) + "}}";
     };
     return d;
   }
@@ -314,7 +285,7 @@ class Signaller : public ::testing::Test {
     c.send_text(d.answer_frame(answer));
     for (auto& [mline, cand] : early)
       peer.add_candidate(mline, cand);
-    bool connected = spin_until(
+    bool connected = wait_until(
         [&] {
           while (auto m = c.next_message(0)) {
             if (auto ice = d.ice(*m))
@@ -378,19 +349,12 @@ TEST_F(Signaller, HandshakeWithoutSubprotocol) {
  * a raw socket: a WebSocket client library answers pings out of sight. */
 TEST_F(Signaller, PingsQuietClients) {
   auto s = playing("keepalive-interval=1");
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = tcp_connect(s->streaming_port(), 200);
   ASSERT_GE(fd, 0);
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
   } closer{fd};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(s->streaming_port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval tv{0, 200000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::string hello = std::string("GET ") + kEndpoint +
                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -483,7 +447,7 @@ TEST_F(Signaller, WelcomePeerStatusListAndUnknownTypes) {
   std::string producer = (*l)["producers"][0u]["id"].str();
   EXPECT_FALSE(producer.empty());
   EXPECT_NE(producer, me);  // the streamer is not the client
-  J meta = (*l)["producers"][0u]["meta"];
+  Json meta = (*l)["producers"][0u]["meta"];
   EXPECT_TRUE(meta.is_null() || meta.is_object()) << l->text;
 
   /* Sent by gstwebrtc-api on every connect: must be answered, never closed. */
@@ -699,10 +663,9 @@ TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
               R"("sdpMLineIndex":0,"sdpMid":"video0","usernameFragment":"abcd"}})");
 
   /* Full: readiness 500 busy. */
-  unsigned status = 0;
-  std::string body = readiness_body(*s, &status);
-  EXPECT_EQ(status, 500u);
-  EXPECT_NE(body.find("\"state\":\"busy\""), std::string::npos) << body;
+  Readiness full = ready(s->control_port());
+  EXPECT_EQ(full.status, 500u);
+  EXPECT_NE(full.body.find("\"state\":\"busy\""), std::string::npos) << full.body;
   EXPECT_EQ(s->ready_state(), "busy");
   EXPECT_EQ(session_count(*s), 1u);
   /* stats: the session's webrtcbin statistics under its id, and the
@@ -869,7 +832,7 @@ TEST_F(Signaller, LaterCredentialsReplaceEarlierOnes) {
   connect_gst(a, *s);
   std::string sid = start_session(a, producer_id(a));
   ASSERT_FALSE(sid.empty());
-  ASSERT_TRUE(spin_until(
+  ASSERT_TRUE(wait_until(
       [&] {
         std::lock_guard<std::mutex> l(seen.lock);
         return seen.count > 0;
@@ -914,7 +877,7 @@ TEST_F(Signaller, UnansweredSessionCanBeEnded) {
   std::string sid = start_session(a, producer_id(a));
   ASSERT_FALSE(sid.empty());
   ASSERT_TRUE(a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 8000));
-  spin_for(300);  // media reaches webrtcbin's blocked sink pad
+  pause(300);  // media reaches webrtcbin's blocked sink pad
   a.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
   EXPECT_TRUE(wait_readiness(*s, 200, 5000));
   ASSERT_TRUE(s->wait_element_message("nvcf-session-ended", 5000));
@@ -925,7 +888,7 @@ TEST_F(Signaller, UnansweredSessionCanBeEnded) {
   std::string sid2 = start_session(b, producer_id(b));
   ASSERT_FALSE(sid2.empty());
   ASSERT_TRUE(b.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 8000));
-  spin_for(300);
+  pause(300);
   b.abort();
   EXPECT_TRUE(wait_readiness(*s, 200, 5000));
 }
@@ -1034,7 +997,7 @@ TEST_F(Signaller, StoppingEndsSessionsAndClosesClients) {
   ASSERT_FALSE(sid.empty());
   Answerer peer;
   connect_peer(c, sid, peer);
-  spin_for(100);
+  pause(100);
   ASSERT_TRUE(s->set_state(GST_STATE_NULL));
 
   gushort code = 0;
@@ -1073,7 +1036,7 @@ TEST_F(Signaller, NvidiaFraming) {
       R"({"ackid":1,"peer_info":{"browser":"x","connected":true,"id":2,"name":"peer-1","peerRole":0,"resolution":"1920x1080","version":2}})");
   auto ack = c.next_message();
   ASSERT_TRUE(ack);
-  EXPECT_EQ(ack->json().size(), 1u) << ack->text;
+  EXPECT_EQ(ack->json.size(), 1u) << ack->text;
   EXPECT_EQ((*ack)["ack"].num(), 1) << ack->text;
 
   /* The offer and candidates: peer_msg whose msg is a JSON string, each
@@ -1081,7 +1044,7 @@ TEST_F(Signaller, NvidiaFraming) {
   std::optional<Msg> offer;
   gint64 last_ackid = 0;
   int next_ackid = 2;
-  auto inner_of = [](const Msg& m) { return parse(m["peer_msg"]["msg"].str()); };
+  auto inner_of = [](const Msg& m) { return Json::parse(m["peer_msg"]["msg"].str()); };
   auto check_frame = [&](const Msg& m) {
     EXPECT_TRUE(m["ackid"].is_int()) << m.text.substr(0, 200);
     EXPECT_GT(m["ackid"].num(), last_ackid) << m.text.substr(0, 200);
@@ -1093,32 +1056,32 @@ TEST_F(Signaller, NvidiaFraming) {
   Dialect d;
   d.offer = [&](const Msg& m) -> std::optional<std::string> {
     auto inner = inner_of(m);
-    if (!inner || J(inner.get())["type"].str() != "offer")
+    if (!inner.exists() || inner["type"].str() != "offer")
       return std::nullopt;
     check_frame(m);
     offer = m;
-    return J(inner.get())["sdp"].str();
+    return inner["sdp"].str();
   };
   d.ice = [&](const Msg& m) -> std::optional<std::pair<unsigned, std::string>> {
     auto inner = inner_of(m);
-    if (!inner || !J(inner.get())["candidate"].exists())
+    if (!inner.exists() || !inner["candidate"].exists())
       return std::nullopt;
     check_frame(m);
-    EXPECT_TRUE(J(inner.get())["sdpMLineIndex"].is_int()) << m.text;
-    EXPECT_TRUE(J(inner.get())["sdpMid"].exists()) << m.text;  // always there, maybe null
-    return std::make_pair(unsigned(J(inner.get())["sdpMLineIndex"].num()),
-                          J(inner.get())["candidate"].str());
+    EXPECT_TRUE(inner["sdpMLineIndex"].is_int()) << m.text;
+    EXPECT_TRUE(inner["sdpMid"].exists()) << m.text;  // always there, maybe null
+    return std::make_pair(unsigned(inner["sdpMLineIndex"].num()),
+                          inner["candidate"].str());
   };
   d.answer_frame = [&](const std::string& answer) {
-    std::string msg = R"({"type":"answer","sdp":)" + quote(answer) + "}";
+    std::string msg = R"({"type":"answer","sdp":)" + json_quote(answer) + "}";
     return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
-           quote(msg) + "}}";
+           json_quote(msg) + "}}";
   };
   d.ice_frame = [&](unsigned mline, const std::string& cand) {
-    std::string msg = R"({"candidate":)" + quote(cand) + R"(,"sdpMid":"0","sdpMLineIndex":)" +
+    std::string msg = R"({"candidate":)" + json_quote(cand) + R"(,"sdpMid":"0","sdpMLineIndex":)" +
                       std::to_string(mline) + "}";
     return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
-           quote(msg) + "}}";
+           json_quote(msg) + "}}";
   };
   Answerer peer;
   std::vector<Msg> others;
@@ -1131,7 +1094,7 @@ TEST_F(Signaller, NvidiaFraming) {
   /* Everything else was an ack of one of our frames, in order. */
   gint64 acked = 1;
   for (const Msg& m : others) {
-    EXPECT_EQ(m.json().size(), 1u) << m.text;
+    EXPECT_EQ(m.json.size(), 1u) << m.text;
     EXPECT_EQ(m["ack"].num(), acked + 1) << m.text;
     acked = m["ack"].num();
   }
@@ -1141,14 +1104,14 @@ TEST_F(Signaller, NvidiaFraming) {
   auto hb = c.next_matching([](const Msg& m) { return m["hb"].exists() || m["error"].exists(); });
   ASSERT_TRUE(hb);
   EXPECT_EQ((*hb)["hb"].num(), 1) << hb->text;
-  EXPECT_EQ(hb->json().size(), 1u) << hb->text;
+  EXPECT_EQ(hb->json.size(), 1u) << hb->text;
 
   /* A malformed frame gets {"error":..} and changes nothing: the session
    * goes on. */
   c.send_text("{oops");
   auto err = c.next_matching([](const Msg& m) { return m["error"].exists() || m["hb"].exists(); });
   ASSERT_TRUE(err) << "no answer to a malformed frame";
-  EXPECT_EQ(err->json().size(), 1u) << err->text;
+  EXPECT_EQ(err->json.size(), 1u) << err->text;
   EXPECT_FALSE((*err)["error"].str().empty()) << err->text;
   EXPECT_EQ(s->ready_state(), "busy");
 

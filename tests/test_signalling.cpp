@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
+#include "nvcfjson.h"
+
 #include <memory>
 #include <set>
 #include <string>
@@ -21,87 +23,10 @@ using nvcf::SignallingLimits;
 using nvcf::SignallingOutput;
 using nvcf::SignallingRequest;
 using Kind = nvcf::SignallingRequest::Kind;
+using nvcftest::expect_object;
+using nvcftest::Json;
 
 namespace {
-
-/* A parsed JSON object frame with typed accessors. A frame that is not a
- * JSON object fails the current test. */
-class Frame {
- public:
-  explicit Frame(const std::string& text) {
-    JsonParser* parser = json_parser_new();
-    GError* error = nullptr;
-    if (json_parser_load_from_data(parser, text.c_str(), -1, &error)) {
-      JsonNode* root = json_parser_steal_root(parser);
-      if (root) node_.reset(root, json_node_unref);
-    } else {
-      g_clear_error(&error);
-    }
-    g_object_unref(parser);
-    if (!node_ || !JSON_NODE_HOLDS_OBJECT(node_.get())) {
-      ADD_FAILURE() << "not a JSON object: " << text;
-      node_.reset(json_node_init_object(json_node_alloc(), json_object_new()), json_node_unref);
-    }
-  }
-
-  JsonObject* obj() const { return json_node_get_object(node_.get()); }
-
-  std::set<std::string> keys() const {
-    std::set<std::string> keys;
-    GList* members = json_object_get_members(obj());
-    for (GList* l = members; l; l = l->next) keys.insert(static_cast<const char*>(l->data));
-    g_list_free(members);
-    return keys;
-  }
-  bool has(const char* key) const { return json_object_has_member(obj(), key); }
-  bool is_null(const char* key) const {
-    JsonNode* n = json_object_get_member(obj(), key);
-    return n && JSON_NODE_HOLDS_NULL(n);
-  }
-  /* String member; "<missing>" / "<not a string>" otherwise, so EXPECT_EQ fails readably. */
-  std::string str(const char* key) const {
-    JsonNode* n = json_object_get_member(obj(), key);
-    if (!n) return "<missing>";
-    if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-      return "<not a string>";
-    return json_node_get_string(n);
-  }
-  /* Integer member; -999 when missing or not an integer. */
-  int64_t num(const char* key) const {
-    JsonNode* n = json_object_get_member(obj(), key);
-    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) return -999;
-    return json_node_get_int(n);
-  }
-  /* Object member as a Frame (fails the test when it is not an object). */
-  Frame sub(const char* key) const {
-    JsonNode* n = json_object_get_member(obj(), key);
-    if (!n || !JSON_NODE_HOLDS_OBJECT(n)) {
-      ADD_FAILURE() << "member " << key << " is not an object";
-      return Frame("{}");
-    }
-    return Frame(std::shared_ptr<JsonNode>(json_node_copy(n), json_node_unref));
-  }
-  /* Array member's elements as JSON texts; nullopt-like empty + failure when not an array. */
-  std::vector<std::string> array(const char* key) const {
-    std::vector<std::string> items;
-    JsonNode* n = json_object_get_member(obj(), key);
-    if (!n || !JSON_NODE_HOLDS_ARRAY(n)) {
-      ADD_FAILURE() << "member " << key << " is not an array";
-      return items;
-    }
-    JsonArray* a = json_node_get_array(n);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-      gchar* text = json_to_string(json_array_get_element(a, i), FALSE);
-      items.emplace_back(text);
-      g_free(text);
-    }
-    return items;
-  }
-
- private:
-  explicit Frame(std::shared_ptr<JsonNode> node) : node_(std::move(node)) {}
-  std::shared_ptr<JsonNode> node_;
-};
 
 constexpr const char* kPeer = "peer-42";
 constexpr const char* kProducer = "producer-1";
@@ -110,10 +35,10 @@ constexpr const char* kAnswer = "v=0\r\no=- 2 2 IN IP4 0.0.0.0\r\n";
 
 /* The frame is a Gst "error" whose details contain `part`. */
 void expect_gst_error(const std::string& frame, const std::string& part) {
-  Frame f(frame);
+  Json f = expect_object(frame);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "details"})) << frame;
-  EXPECT_EQ(f.str("type"), "error");
-  EXPECT_NE(f.str("details").find(part), std::string::npos) << "details: " << f.str("details");
+  EXPECT_EQ(f["type"].str(), "error");
+  EXPECT_NE(f["details"].str().find(part), std::string::npos) << "details: " << f["details"].str();
 }
 
 /* A rejected client frame: exactly one Gst error, a log line, no request, socket kept. */
@@ -140,13 +65,13 @@ void expect_nvidia_error(const SignallingOutput& out, const std::string& part, i
   size_t acks = ackid >= 0 ? 1 : 0;
   ASSERT_EQ(out.replies.size(), acks + 1) << out.log;
   if (acks) {
-    Frame ack(out.replies[0]);
+    Json ack = expect_object(out.replies[0]);
     EXPECT_EQ(ack.keys(), (std::set<std::string>{"ack"}));
-    EXPECT_EQ(ack.num("ack"), ackid);
+    EXPECT_EQ(ack["ack"].num(), ackid);
   }
-  Frame f(out.replies.back());
+  Json f = expect_object(out.replies.back());
   EXPECT_EQ(f.keys(), (std::set<std::string>{"error"})) << out.replies.back();
-  EXPECT_NE(f.str("error").find(part), std::string::npos) << "error: " << f.str("error");
+  EXPECT_NE(f["error"].str().find(part), std::string::npos) << "error: " << f["error"].str();
   EXPECT_TRUE(out.requests.empty());
   EXPECT_FALSE(out.close_reason.has_value());
   EXPECT_FALSE(out.log.empty());
@@ -219,10 +144,10 @@ TEST(DialectFromQuery, PeerIdAndVersion2SelectNvidia) {
 TEST_F(GstSignalling, OpenSendsWelcomeWithPeerId) {
   SignallingOutput out = conn.on_open();
   ASSERT_EQ(out.replies.size(), 1u);
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "peerId"}));
-  EXPECT_EQ(f.str("type"), "welcome");
-  EXPECT_EQ(f.str("peerId"), kPeer);
+  EXPECT_EQ(f["type"].str(), "welcome");
+  EXPECT_EQ(f["peerId"].str(), kPeer);
   EXPECT_TRUE(out.requests.empty());
   EXPECT_EQ(conn.peer_id(), kPeer);
 }
@@ -231,7 +156,7 @@ TEST(Signalling, OpenWelcomesInGstAndUnknownButNotNvidia) {
   SignallingConnection gst("a", "p", "", Dialect::Gst);
   SignallingConnection nvidia("b", "p", "", Dialect::Nvidia);
   ASSERT_EQ(gst.on_open().replies.size(), 1u);
-  EXPECT_EQ(Frame(gst.on_open().replies[0]).str("peerId"), "a");
+  EXPECT_EQ(expect_object(gst.on_open().replies[0])["peerId"].str(), "a");
   EXPECT_TRUE(nvidia.on_open().replies.empty());
   EXPECT_EQ(nvidia.dialect(), Dialect::Nvidia);
 }
@@ -242,22 +167,22 @@ TEST_F(GstSignalling, SetPeerStatusAnswersPeerStatusChangedWithOwnIdRolesAndMeta
   ASSERT_EQ(out.replies.size(), 1u);
   EXPECT_TRUE(out.requests.empty());
   EXPECT_TRUE(out.log.empty());
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "roles", "meta", "peerId"}));
-  EXPECT_EQ(f.str("type"), "peerStatusChanged");
-  EXPECT_EQ(f.str("peerId"), kPeer);
-  EXPECT_EQ(f.array("roles"), (std::vector<std::string>{"\"listener\""}));
-  EXPECT_EQ(f.sub("meta").str("name"), "viewer");
+  EXPECT_EQ(f["type"].str(), "peerStatusChanged");
+  EXPECT_EQ(f["peerId"].str(), kPeer);
+  EXPECT_EQ(f.expect_array("roles"), (std::vector<std::string>{"\"listener\""}));
+  EXPECT_EQ(f.expect_object("meta")["name"].str(), "viewer");
   EXPECT_EQ(conn.dialect(), Dialect::Gst);
 }
 
 TEST_F(GstSignalling, SetPeerStatusWithoutRolesOrMetaGivesEmptyRolesAndNullMeta) {
   SignallingOutput out = conn.on_text(R"({"type":"setPeerStatus","meta":null})");
   ASSERT_EQ(out.replies.size(), 1u);
-  Frame f(out.replies[0]);
-  EXPECT_TRUE(f.array("roles").empty());
-  EXPECT_TRUE(f.is_null("meta"));
-  EXPECT_EQ(f.str("peerId"), kPeer);
+  Json f = expect_object(out.replies[0]);
+  EXPECT_TRUE(f.expect_array("roles").empty());
+  EXPECT_TRUE(f["meta"].is_null());
+  EXPECT_EQ(f["peerId"].str(), kPeer);
 }
 
 TEST_F(GstSignalling, SetPeerStatusWithWrongFieldTypesIsRejected) {
@@ -271,15 +196,15 @@ TEST_F(GstSignalling, ListNamesTheProducerWithItsMeta) {
   SignallingOutput out = conn.on_text(R"({"type":"list","extra":{"ignored":true}})");
   ASSERT_EQ(out.replies.size(), 1u);
   EXPECT_TRUE(out.requests.empty());
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "producers"}));
-  EXPECT_EQ(f.str("type"), "list");
-  std::vector<std::string> producers = f.array("producers");
+  EXPECT_EQ(f["type"].str(), "list");
+  std::vector<std::string> producers = f.expect_array("producers");
   ASSERT_EQ(producers.size(), 1u);
-  Frame producer(producers[0]);
+  Json producer = expect_object(producers[0]);
   EXPECT_EQ(producer.keys(), (std::set<std::string>{"id", "meta"}));
-  EXPECT_EQ(producer.str("id"), kProducer);
-  EXPECT_EQ(producer.sub("meta").str("name"), "desktop");
+  EXPECT_EQ(producer["id"].str(), kProducer);
+  EXPECT_EQ(producer.expect_object("meta")["name"].str(), "desktop");
 }
 
 TEST(Signalling, ListGivesNullMetaWhenProducerMetaIsEmptyOrNotAnObject) {
@@ -287,20 +212,20 @@ TEST(Signalling, ListGivesNullMetaWhenProducerMetaIsEmptyOrNotAnObject) {
     SignallingConnection conn("peer", "prod", meta);
     SignallingOutput out = conn.on_text(R"({"type":"list"})");
     ASSERT_EQ(out.replies.size(), 1u);
-    std::vector<std::string> producers = Frame(out.replies[0]).array("producers");
+    std::vector<std::string> producers = expect_object(out.replies[0]).expect_array("producers");
     ASSERT_EQ(producers.size(), 1u) << meta;
-    EXPECT_TRUE(Frame(producers[0]).is_null("meta")) << meta;
-    EXPECT_EQ(Frame(producers[0]).str("id"), "prod");
+    EXPECT_TRUE(expect_object(producers[0])["meta"].is_null()) << meta;
+    EXPECT_EQ(expect_object(producers[0])["id"].str(), "prod");
   }
 }
 
 TEST_F(GstSignalling, ListConsumersAnswersEmptyArrayAndKeepsSocket) {
   SignallingOutput out = conn.on_text(R"({"type":"listConsumers"})");
   ASSERT_EQ(out.replies.size(), 1u);
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "consumers"}));
-  EXPECT_EQ(f.str("type"), "listConsumers");
-  EXPECT_TRUE(f.array("consumers").empty());
+  EXPECT_EQ(f["type"].str(), "listConsumers");
+  EXPECT_TRUE(f.expect_array("consumers").empty());
   EXPECT_FALSE(out.close_reason.has_value());
   EXPECT_TRUE(out.requests.empty());
 }
@@ -315,9 +240,9 @@ TEST_F(GstSignalling, StartSessionRequestsStartWithClientMeta) {
   const SignallingRequest& r = out.requests[0];
   EXPECT_EQ(r.kind, Kind::StartSession);
   EXPECT_EQ(r.session_id, "");
-  Frame meta(r.peer_meta);
-  EXPECT_EQ(meta.str("name"), "viewer");
-  EXPECT_EQ(meta.num("n"), 3);
+  Json meta = expect_object(r.peer_meta);
+  EXPECT_EQ(meta["name"].str(), "viewer");
+  EXPECT_EQ(meta["n"].num(), 3);
   EXPECT_TRUE(conn.sessions().empty());
 }
 
@@ -328,11 +253,11 @@ TEST_F(GstSignalling, StartSessionWithoutStatusHasEmptyPeerMeta) {
 }
 
 TEST_F(GstSignalling, AcceptSessionSendsSessionStartedAndRecordsSession) {
-  Frame f(start("s1"));
+  Json f = expect_object(start("s1"));
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "peerId", "sessionId"}));
-  EXPECT_EQ(f.str("type"), "sessionStarted");
-  EXPECT_EQ(f.str("peerId"), kProducer);
-  EXPECT_EQ(f.str("sessionId"), "s1");
+  EXPECT_EQ(f["type"].str(), "sessionStarted");
+  EXPECT_EQ(f["peerId"].str(), kProducer);
+  EXPECT_EQ(f["sessionId"].str(), "s1");
   EXPECT_EQ(conn.sessions(), (std::vector<std::string>{"s1"}));
   // The same id again is refused quietly.
   EXPECT_TRUE(conn.accept_session("s1").empty());
@@ -374,9 +299,9 @@ TEST_F(GstSignalling, RefuseSessionSendsErrorAndClearsPending) {
   conn.on_text(R"({"type":"startSession","peerId":"producer-1"})");
   std::vector<std::string> frames = conn.refuse_session("busy: one viewer at a time");
   ASSERT_EQ(frames.size(), 1u);
-  Frame f(frames[0]);
-  EXPECT_EQ(f.str("type"), "error");
-  EXPECT_EQ(f.str("details"), "busy: one viewer at a time");
+  Json f = expect_object(frames[0]);
+  EXPECT_EQ(f["type"].str(), "error");
+  EXPECT_EQ(f["details"].str(), "busy: one viewer at a time");
   EXPECT_TRUE(conn.sessions().empty());
   EXPECT_EQ(conn.on_text(R"({"type":"startSession","peerId":"producer-1"})").requests.size(), 1u);
 }
@@ -384,10 +309,10 @@ TEST_F(GstSignalling, RefuseSessionSendsErrorAndClearsPending) {
 TEST_F(GstSignalling, ErrorSendsErrorFrame) {
   std::vector<std::string> frames = conn.error("pipeline failed");
   ASSERT_EQ(frames.size(), 1u);
-  Frame f(frames[0]);
+  Json f = expect_object(frames[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "details"}));
-  EXPECT_EQ(f.str("type"), "error");
-  EXPECT_EQ(f.str("details"), "pipeline failed");
+  EXPECT_EQ(f["type"].str(), "error");
+  EXPECT_EQ(f["details"].str(), "pipeline failed");
 }
 
 /* ---- Gst dialect: offer, ICE, answers ---- */
@@ -396,37 +321,38 @@ TEST_F(GstSignalling, SendOfferIsPeerWithSdpObject) {
   start("s1");
   std::vector<std::string> frames = conn.send_offer("s1", kOffer);
   ASSERT_EQ(frames.size(), 1u);
-  Frame f(frames[0]);
+  Json f = expect_object(frames[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "sessionId", "sdp"}));
-  EXPECT_EQ(f.str("type"), "peer");
-  EXPECT_EQ(f.str("sessionId"), "s1");
-  Frame sdp = f.sub("sdp");
-  EXPECT_EQ(sdp.str("type"), "offer");
-  EXPECT_EQ(sdp.str("sdp"), kOffer);
+  EXPECT_EQ(f["type"].str(), "peer");
+  EXPECT_EQ(f["sessionId"].str(), "s1");
+  Json sdp = f.expect_object("sdp");
+  EXPECT_EQ(sdp["type"].str(), "offer");
+  EXPECT_EQ(sdp["sdp"].str(), kOffer);
 }
 
 TEST_F(GstSignalling, SendIceIsPeerWithIceObject) {
   start("s1");
   std::vector<std::string> frames = conn.send_ice("s1", IceCandidate{"candidate:1 1 UDP 1 10.0.0.1 48000 typ host", 1, "video1"});
   ASSERT_EQ(frames.size(), 1u);
-  Frame f(frames[0]);
+  Json f = expect_object(frames[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "sessionId", "ice"}));
-  EXPECT_EQ(f.str("type"), "peer");
-  EXPECT_EQ(f.str("sessionId"), "s1");
-  Frame ice = f.sub("ice");
-  EXPECT_EQ(ice.str("candidate"), "candidate:1 1 UDP 1 10.0.0.1 48000 typ host");
-  EXPECT_EQ(ice.num("sdpMLineIndex"), 1);
-  EXPECT_EQ(ice.str("sdpMid"), "video1");
+  EXPECT_EQ(f["type"].str(), "peer");
+  EXPECT_EQ(f["sessionId"].str(), "s1");
+  Json ice = f.expect_object("ice");
+  EXPECT_EQ(ice["candidate"].str(), "candidate:1 1 UDP 1 10.0.0.1 48000 typ host");
+  EXPECT_EQ(ice["sdpMLineIndex"].num(), 1);
+  EXPECT_EQ(ice["sdpMid"].str(), "video1");
 }
 
 TEST_F(GstSignalling, SendIceWithoutMidOmitsItAndEmptyCandidateMeansEnd) {
   start("s1");
   std::vector<std::string> frames = conn.send_ice("s1", IceCandidate{"", 0, ""});
   ASSERT_EQ(frames.size(), 1u);
-  Frame ice = Frame(frames[0]).sub("ice");
+  Json ice = expect_object(frames[0]).expect_object("ice");
   EXPECT_EQ(ice.keys(), (std::set<std::string>{"candidate", "sdpMLineIndex"}));
-  EXPECT_EQ(ice.str("candidate"), "");
-  EXPECT_EQ(ice.num("sdpMLineIndex"), 0);
+  EXPECT_TRUE(ice["candidate"].is_string());
+  EXPECT_EQ(ice["candidate"].str(), "");
+  EXPECT_EQ(ice["sdpMLineIndex"].num(), 0);
 }
 
 TEST_F(GstSignalling, StreamerFramesForUnknownSessionsAreNotSent) {
@@ -539,10 +465,10 @@ TEST_F(GstSignalling, ServerEndSessionSendsEndSessionAndAcceptsEchoQuietly) {
   start("s1");
   std::vector<std::string> frames = conn.end_session("s1");
   ASSERT_EQ(frames.size(), 1u);
-  Frame f(frames[0]);
+  Json f = expect_object(frames[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "sessionId"}));
-  EXPECT_EQ(f.str("type"), "endSession");
-  EXPECT_EQ(f.str("sessionId"), "s1");
+  EXPECT_EQ(f["type"].str(), "endSession");
+  EXPECT_EQ(f["sessionId"].str(), "s1");
   EXPECT_TRUE(conn.sessions().empty());
 
   expect_silent(conn.on_text(R"({"type":"endSession","sessionId":"s1"})"));
@@ -567,7 +493,7 @@ TEST_F(GstSignalling, LongUnknownTypeIsShortenedInError) {
   std::string type(5000, 'x');
   SignallingOutput out = conn.on_text(R"({"type":")" + type + "\"}");
   ASSERT_EQ(out.replies.size(), 1u);
-  std::string details = Frame(out.replies[0]).str("details");
+  std::string details = expect_object(out.replies[0])["details"].str();
   EXPECT_NE(details.find("xxxx"), std::string::npos);
   EXPECT_LT(details.size(), 200u);
   EXPECT_LT(out.log.size(), 200u);
@@ -601,7 +527,7 @@ TEST_F(GstSignalling, DeeplyNestedJsonIsRejectedWithoutCrashing) {
   std::string brackets = R"({"type":"list","x":")" + std::string(1000, '[') + "\"}";
   SignallingOutput out = conn.on_text(brackets);
   ASSERT_EQ(out.replies.size(), 1u);
-  EXPECT_EQ(Frame(out.replies[0]).str("type"), "list");
+  EXPECT_EQ(expect_object(out.replies[0])["type"].str(), "list");
 }
 
 TEST(Signalling, OversizedMessageIsRejectedAndClosesSocket) {
@@ -614,7 +540,7 @@ TEST(Signalling, OversizedMessageIsRejectedAndClosesSocket) {
   SignallingOutput ok = conn.on_text(exact);
   EXPECT_FALSE(ok.close_reason.has_value());
   ASSERT_EQ(ok.replies.size(), 1u);
-  EXPECT_EQ(Frame(ok.replies[0]).str("type"), "list");
+  EXPECT_EQ(expect_object(ok.replies[0])["type"].str(), "list");
 
   SignallingOutput out = conn.on_text(exact + " ");
   ASSERT_EQ(out.replies.size(), 1u);
@@ -669,34 +595,30 @@ class NvidiaSignalling : public ::testing::Test {
   }
   /* A client peer_msg carrying msg_json as a string, with ackid. */
   SignallingOutput client_msg(const std::string& msg_json, int ackid = 9) {
-    JsonNode* str = json_node_init_string(json_node_alloc(), msg_json.c_str());
-    gchar* quoted = json_to_string(str, FALSE);
-    std::string text = "{\"ackid\":" + std::to_string(ackid) +
-                       ",\"peer_msg\":{\"from\":2,\"to\":1,\"msg\":" + quoted + "}}";
-    g_free(quoted);
-    json_node_unref(str);
-    return conn.on_text(text);
+    return conn.on_text("{\"ackid\":" + std::to_string(ackid) +
+                        ",\"peer_msg\":{\"from\":2,\"to\":1,\"msg\":" + nvcftest::json_quote(msg_json) +
+                        "}}");
   }
 };
 
 /* The frame is our peer_msg: returns its parsed msg after checking the envelope. */
-Frame expect_peer_msg(const std::string& frame, int64_t ackid, int64_t to = 2) {
-  Frame f(frame);
+Json expect_peer_msg(const std::string& frame, int64_t ackid, int64_t to = 2) {
+  Json f = expect_object(frame);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"ackid", "peer_msg"}));
-  EXPECT_EQ(f.num("ackid"), ackid);
-  Frame pm = f.sub("peer_msg");
+  EXPECT_EQ(f["ackid"].num(), ackid);
+  Json pm = f.expect_object("peer_msg");
   EXPECT_EQ(pm.keys(), (std::set<std::string>{"from", "to", "msg"}));
-  EXPECT_EQ(pm.num("from"), 1);
-  EXPECT_EQ(pm.num("to"), to);
-  return Frame(pm.str("msg"));
+  EXPECT_EQ(pm["from"].num(), 1);
+  EXPECT_EQ(pm["to"].num(), to);
+  return expect_object(pm["msg"].str());
 }
 
 /* Only an {"ack":N} reply, nothing else. */
 void expect_only_ack(const SignallingOutput& out, int64_t ackid) {
   ASSERT_EQ(out.replies.size(), 1u);
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"ack"}));
-  EXPECT_EQ(f.num("ack"), ackid);
+  EXPECT_EQ(f["ack"].num(), ackid);
 }
 
 TEST_F(NvidiaSignalling, PeerInfoSelectsNvidiaAcksAndRequestsStart) {
@@ -706,10 +628,10 @@ TEST_F(NvidiaSignalling, PeerInfoSelectsNvidiaAcksAndRequestsStart) {
   ASSERT_EQ(out.requests.size(), 1u);
   EXPECT_EQ(out.requests[0].kind, Kind::StartSession);
   EXPECT_EQ(out.requests[0].session_id, "");
-  Frame meta(out.requests[0].peer_meta);
-  EXPECT_EQ(meta.str("name"), "peer-123");
-  EXPECT_EQ(meta.str("resolution"), "1920x1080");
-  EXPECT_EQ(meta.num("id"), 2);
+  Json meta = expect_object(out.requests[0].peer_meta);
+  EXPECT_EQ(meta["name"].str(), "peer-123");
+  EXPECT_EQ(meta["resolution"].str(), "1920x1080");
+  EXPECT_EQ(meta["id"].num(), 2);
   EXPECT_EQ(conn.client_identity(), "peer-123");
   EXPECT_TRUE(out.log.empty());
 }
@@ -740,16 +662,16 @@ TEST_F(NvidiaSignalling, HeartbeatIsAnsweredAndAckidAcked) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia);
   SignallingOutput hb = nv.on_text(R"({"hb":1})");
   ASSERT_EQ(hb.replies.size(), 1u);
-  Frame f(hb.replies[0]);
+  Json f = expect_object(hb.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"hb"}));
-  EXPECT_EQ(f.num("hb"), 1);
+  EXPECT_EQ(f["hb"].num(), 1);
   EXPECT_TRUE(hb.requests.empty());
   EXPECT_TRUE(hb.log.empty());
 
   SignallingOutput both = nv.on_text(R"({"ackid":17,"hb":1})");
   ASSERT_EQ(both.replies.size(), 2u);
-  EXPECT_EQ(Frame(both.replies[0]).num("ack"), 17);
-  EXPECT_EQ(Frame(both.replies[1]).num("hb"), 1);
+  EXPECT_EQ(expect_object(both.replies[0])["ack"].num(), 17);
+  EXPECT_EQ(expect_object(both.replies[1])["hb"].num(), 1);
 }
 
 TEST_F(NvidiaSignalling, AckFromClientIsAcceptedQuietlyAndUnknownIsLogged) {
@@ -770,10 +692,10 @@ TEST_F(NvidiaSignalling, SendOfferIsPeerMsgWithSdpAsJsonString) {
   start("n1");
   std::vector<std::string> frames = conn.send_offer("n1", kOffer);
   ASSERT_EQ(frames.size(), 1u);
-  Frame msg = expect_peer_msg(frames[0], 1);
+  Json msg = expect_peer_msg(frames[0], 1);
   EXPECT_EQ(msg.keys(), (std::set<std::string>{"type", "sdp"}));
-  EXPECT_EQ(msg.str("type"), "offer");
-  EXPECT_EQ(msg.str("sdp"), kOffer);
+  EXPECT_EQ(msg["type"].str(), "offer");
+  EXPECT_EQ(msg["sdp"].str(), kOffer);
 }
 
 TEST_F(NvidiaSignalling, SendIceIsPeerMsgAndAckidsIncrease) {
@@ -781,17 +703,17 @@ TEST_F(NvidiaSignalling, SendIceIsPeerMsgAndAckidsIncrease) {
   ASSERT_EQ(conn.send_offer("n1", kOffer).size(), 1u);
   std::vector<std::string> frames = conn.send_ice("n1", IceCandidate{"candidate:1 1 UDP 9 10.0.0.2 47998 typ host", 0, "0"});
   ASSERT_EQ(frames.size(), 1u);
-  Frame msg = expect_peer_msg(frames[0], 2, 7);
+  Json msg = expect_peer_msg(frames[0], 2, 7);
   EXPECT_EQ(msg.keys(), (std::set<std::string>{"candidate", "sdpMid", "sdpMLineIndex"}));
-  EXPECT_EQ(msg.str("candidate"), "candidate:1 1 UDP 9 10.0.0.2 47998 typ host");
-  EXPECT_EQ(msg.str("sdpMid"), "0");
-  EXPECT_EQ(msg.num("sdpMLineIndex"), 0);
+  EXPECT_EQ(msg["candidate"].str(), "candidate:1 1 UDP 9 10.0.0.2 47998 typ host");
+  EXPECT_EQ(msg["sdpMid"].str(), "0");
+  EXPECT_EQ(msg["sdpMLineIndex"].num(), 0);
 
   frames = conn.send_ice("n1", IceCandidate{"candidate:2", 1, ""});
   ASSERT_EQ(frames.size(), 1u);
-  Frame no_mid = expect_peer_msg(frames[0], 3, 7);
-  EXPECT_TRUE(no_mid.is_null("sdpMid"));
-  EXPECT_EQ(no_mid.num("sdpMLineIndex"), 1);
+  Json no_mid = expect_peer_msg(frames[0], 3, 7);
+  EXPECT_TRUE(no_mid["sdpMid"].is_null());
+  EXPECT_EQ(no_mid["sdpMLineIndex"].num(), 1);
   EXPECT_TRUE(conn.send_ice("other", IceCandidate{"candidate:3", 0, ""}).empty());
 }
 
@@ -863,9 +785,9 @@ TEST_F(NvidiaSignalling, ServerEndSessionSendsByeAndForgetsSession) {
   start("n1");
   std::vector<std::string> frames = conn.end_session("n1");
   ASSERT_EQ(frames.size(), 1u);
-  Frame msg = expect_peer_msg(frames[0], 1);
+  Json msg = expect_peer_msg(frames[0], 1);
   EXPECT_EQ(msg.keys(), (std::set<std::string>{"type"}));
-  EXPECT_EQ(msg.str("type"), "bye");
+  EXPECT_EQ(msg["type"].str(), "bye");
   EXPECT_TRUE(conn.sessions().empty());
   SignallingOutput late = client_msg(R"({"candidate":"c","sdpMLineIndex":0})", 3);
   EXPECT_TRUE(late.requests.empty());
@@ -886,14 +808,14 @@ TEST_F(NvidiaSignalling, RefuseAndErrorSendErrorFrames) {
   ASSERT_EQ(conn.on_text(kPeerInfo).requests.size(), 1u);
   std::vector<std::string> refused = conn.refuse_session("no capacity");
   ASSERT_EQ(refused.size(), 1u);
-  Frame f(refused[0]);
+  Json f = expect_object(refused[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"error"}));
-  EXPECT_EQ(f.str("error"), "no capacity");
+  EXPECT_EQ(f["error"].str(), "no capacity");
 
   std::vector<std::string> error = conn.error("pipeline failed");
   ASSERT_EQ(error.size(), 1u);
-  EXPECT_EQ(Frame(error[0]).str("error"), "pipeline failed");
-  EXPECT_EQ(Frame(error[0]).keys(), (std::set<std::string>{"error"}));
+  EXPECT_EQ(expect_object(error[0])["error"].str(), "pipeline failed");
+  EXPECT_EQ(expect_object(error[0]).keys(), (std::set<std::string>{"error"}));
 }
 
 /* Each malformed frame gets {"error":..}; the connection keeps working. */
@@ -907,7 +829,7 @@ TEST_F(NvidiaSignalling, MalformedFramesGetErrorFrame) {
   expect_nvidia_error(nv.on_text(R"({"ackid":3,"peer_info":"peer-1"})"), "peer_info must be an object", 3);
   SignallingOutput hb = nv.on_text(R"({"hb":1})");
   ASSERT_EQ(hb.replies.size(), 1u);
-  EXPECT_EQ(Frame(hb.replies[0]).num("hb"), 1);
+  EXPECT_EQ(expect_object(hb.replies[0])["hb"].num(), 1);
   SignallingOutput start = nv.on_text(R"({"ackid":4,"peer_info":{"name":"peer-1"}})");
   expect_only_ack(start, 4);
   ASSERT_EQ(start.requests.size(), 1u);
@@ -920,9 +842,9 @@ TEST_F(NvidiaSignalling, OversizedFrameGetsErrorAndClose) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia, limits);
   SignallingOutput out = nv.on_text(R"({"hb":1,"pad":"xxxxxxxx"})");
   ASSERT_EQ(out.replies.size(), 1u);
-  Frame f(out.replies[0]);
+  Json f = expect_object(out.replies[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"error"}));
-  EXPECT_NE(f.str("error").find("limit"), std::string::npos);
+  EXPECT_NE(f["error"].str().find("limit"), std::string::npos);
   ASSERT_TRUE(out.close_reason.has_value());
   EXPECT_FALSE(out.log.empty());
 }
@@ -934,7 +856,7 @@ TEST_F(NvidiaSignalling, NvidiaFromQueryNeedsNoPeerInfoForHeartbeat) {
   EXPECT_TRUE(nv.on_open().replies.empty());
   SignallingOutput out = nv.on_text(R"({"hb":1})");
   ASSERT_EQ(out.replies.size(), 1u);
-  EXPECT_EQ(Frame(out.replies[0]).num("hb"), 1);
+  EXPECT_EQ(expect_object(out.replies[0])["hb"].num(), 1);
 }
 
 TEST_F(NvidiaSignalling, ClientCanStartAgainAfterSessionEnded) {

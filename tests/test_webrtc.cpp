@@ -44,11 +44,13 @@
 #include <thread>
 #include <vector>
 
+#include "nvcfjson.h"
+#include "nvcfproc.h"
 #include "nvcftest.h"
+#include "nvcfws.h"
 #include "pipelinefile.h"
 
-using nvcftest::http;
-using nvcftest::Streamer;
+using namespace nvcftest;
 
 namespace {
 
@@ -59,135 +61,11 @@ constexpr const char* kAudio = " audiotestsrc is-live=true ! sink.";
  * instead of waiting for a resume, so teardown never waits on one. */
 constexpr const char* kLoopback = "ice-addresses=127.0.0.1 resume-timeout=0 ";
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
-
 gint64 now_ms() { return g_get_monotonic_time() / 1000; }
-
-bool wait_until(const std::function<bool()>& pred, int timeout_ms, int step_ms = 50) {
-  gint64 deadline = now_ms() + timeout_ms;
-  for (;;) {
-    if (pred())
-      return true;
-    if (now_ms() >= deadline)
-      return false;
-    sleep_ms(step_ms);
-  }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
-
-std::string tail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
-
-void rm_rf(const std::string& path) {
-  if (path.empty())
-    return;
-  nftw(
-      path.c_str(),
-      [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
-      FTW_DEPTH | FTW_PHYS);
-}
-
-/* A private temporary directory, removed with the object. */
-struct TempDir {
-  std::string path;
-  TempDir() {
-    gchar* p = g_dir_make_tmp("nvcf-webrtc-XXXXXX", nullptr);
-    path = p ? p : "";
-    g_free(p);
-  }
-  ~TempDir() { rm_rf(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-};
-
-/* A free port on 127.0.0.1, free for TCP and UDP at once (coturn listens on
- * both). Bound to 0 and closed again: good enough on a test machine. */
-unsigned free_port() {
-  for (int attempt = 0; attempt < 50; attempt++) {
-    int t = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        getsockname(t, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-      close(t);
-      continue;
-    }
-    int u = socket(AF_INET, SOCK_DGRAM, 0);
-    bool udp_ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    close(u);
-    close(t);
-    if (udp_ok)
-      return ntohs(a.sin_port);
-  }
-  return 0;
-}
-
-bool udp_port_free(unsigned port) {
-  int u = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(u);
-  return ok;
-}
-
-bool tcp_accepts(unsigned port) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(s);
-  return ok;
-}
-
-/* GET /v1/streaming/ready with a short timeout: the status, 0 when the
- * server does not answer (a wedged service thread). */
-unsigned ready_status(unsigned port, int timeout_ms = 3000) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-  setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  unsigned status = 0;
-  const char req[] = "GET /v1/streaming/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && send(s, req, sizeof req - 1, 0) > 0) {
-    char buf[64] = {};
-    if (recv(s, buf, sizeof buf - 1, 0) > 12)
-      sscanf(buf, "HTTP/1.%*d %u", &status);
-  }
-  close(s);
-  return status;
-}
 
 /* ------------------------------------------------------------------ tools */
 
 std::string e2e_path(const char* name) { return std::string(NVCF_E2E_DIR) + "/" + name; }
-
-std::string program(const char* name) {
-  gchar* p = g_find_program_in_path(name);
-  std::string out = p ? p : "";
-  g_free(p);
-  return out;
-}
-
-bool exists(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_EXISTS); }
 
 enum Needs : unsigned { kNode = 1, kChromium = 2, kWerift = 4, kTurn = 8, kLaunch = 16, kGstWebrtcApi = 32 };
 
@@ -228,219 +106,6 @@ std::string missing(unsigned needs) {
       GTEST_SKIP() << "missing for this real-peer test: " << gone_;         \
   } while (0)
 
-/* ------------------------------------------------------------------- JSON */
-
-/* One JSON object printed by a peer. */
-class JsonLine {
- public:
-  JsonLine() = default;
-  explicit JsonLine(const std::string& text) : text_(text) {
-    JsonParser* p = json_parser_new();
-    if (json_parser_load_from_data(p, text.c_str(), -1, nullptr) && json_parser_get_root(p) &&
-        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p)))
-      root_ = json_node_copy(json_parser_get_root(p));
-    g_object_unref(p);
-  }
-  JsonLine(const JsonLine& o) : text_(o.text_), root_(o.root_ ? json_node_copy(o.root_) : nullptr) {}
-  JsonLine& operator=(const JsonLine& o) {
-    if (this != &o) {
-      if (root_)
-        json_node_unref(root_);
-      text_ = o.text_;
-      root_ = o.root_ ? json_node_copy(o.root_) : nullptr;
-    }
-    return *this;
-  }
-  ~JsonLine() {
-    if (root_)
-      json_node_unref(root_);
-  }
-  bool valid() const { return root_ != nullptr; }
-  const std::string& text() const { return text_; }
-
-  JsonNode* member(const char* name) const {
-    if (!root_)
-      return nullptr;
-    JsonObject* o = json_node_get_object(root_);
-    return json_object_has_member(o, name) ? json_object_get_member(o, name) : nullptr;
-  }
-  bool boolean(const char* name) const {
-    JsonNode* n = member(name);
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
-           json_node_get_boolean(n);
-  }
-  double number(const char* name) const {
-    JsonNode* n = member(name);
-    if (!n || !JSON_NODE_HOLDS_VALUE(n))
-      return -1;
-    GType t = json_node_get_value_type(n);
-    if (t == G_TYPE_INT64)
-      return (double)json_node_get_int(n);
-    if (t == G_TYPE_DOUBLE)
-      return json_node_get_double(n);
-    return -1;
-  }
-  std::string string(const char* name) const {
-    JsonNode* n = member(name);
-    if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-      return "";
-    return json_node_get_string(n);
-  }
-  /* A member of an object member, as a string ("" if absent). */
-  std::string string_in(const char* object, const char* name) const {
-    JsonNode* n = member(object);
-    if (!n || !JSON_NODE_HOLDS_OBJECT(n))
-      return "";
-    JsonObject* o = json_node_get_object(n);
-    if (!json_object_has_member(o, name))
-      return "";
-    JsonNode* m = json_object_get_member(o, name);
-    return JSON_NODE_HOLDS_VALUE(m) && json_node_get_value_type(m) == G_TYPE_STRING
-               ? json_node_get_string(m)
-               : "";
-  }
-
- private:
-  std::string text_;
-  JsonNode* root_ = nullptr;
-};
-
-/* ---------------------------------------------------------- child processes */
-
-void child_setup(gpointer) {
-  /* Own process group (to signal the whole tree), and die with the test. */
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* A child process with stdout and stderr in files (a pipe nobody drains
- * would stall a chatty peer), killed on every path. */
-class Child {
- public:
-  explicit Child(std::string name) : name_(std::move(name)) {}
-  ~Child() { stop(); }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  bool start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
-    out_path_ = dir_.file("stdout");
-    err_path_ = dir_.file("stderr");
-    int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    std::vector<gchar*> cargv;
-    for (auto& a : argv)
-      cargv.push_back(const_cast<gchar*>(a.c_str()));
-    cargv.push_back(nullptr);
-    gchar** envp = g_get_environ();
-    for (auto& [k, v] : env)
-      envp = g_environ_setenv(envp, k.c_str(), v.c_str(), TRUE);
-    GError* error = nullptr;
-    GPid pid = 0;
-    gboolean ok = g_spawn_async_with_pipes_and_fds(
-        nullptr, cargv.data(), envp,
-        (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL), child_setup, nullptr, -1,
-        out, err, nullptr, nullptr, 0, &pid, nullptr, nullptr, nullptr, &error);
-    g_strfreev(envp);
-    close(out);
-    close(err);
-    if (!ok) {
-      ADD_FAILURE() << name_ << ": cannot start " << argv[0] << ": " << error->message;
-      g_clear_error(&error);
-      return false;
-    }
-    pid_ = pid;
-    exited_ = false;
-    std::string line;
-    for (auto& a : argv)
-      line += (line.empty() ? "" : " ") + a;
-    g_print("[%s] started %d: %s\n", name_.c_str(), (int)pid_, line.c_str());
-    return true;
-  }
-
-  bool running() {
-    if (pid_ <= 0 || exited_)
-      return false;
-    int status;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      exited_ = true;
-      status_ = status;
-      return false;
-    }
-    return r == 0;
-  }
-
-  /* Waits for the exit; false on timeout. */
-  bool wait_exit(int timeout_ms) {
-    return wait_until([&] { return !running(); }, timeout_ms, 20);
-  }
-  int exit_status() const { return status_; }
-
-  void signal(int sig) {
-    if (running())
-      kill(pid_, sig);
-  }
-
-  /* Polite signal first (peers then end their session and print their
-   * line), the whole process group killed after grace_ms. */
-  void stop(int sig = SIGTERM, int grace_ms = 10000) {
-    if (pid_ <= 0)
-      return;
-    if (running()) {
-      kill(pid_, sig);
-      if (!wait_exit(grace_ms)) {
-        g_print("[%s] did not stop after %d ms: killing\n", name_.c_str(), grace_ms);
-        kill(-pid_, SIGKILL);
-        kill(pid_, SIGKILL);
-        wait_exit(5000);
-      }
-    }
-    /* Whatever it left in its group. */
-    kill(-pid_, SIGKILL);
-    pid_ = -1;
-  }
-
-  /* The first JSON object line on stdout, waiting up to timeout_ms (or
-   * until the child exits without one). */
-  JsonLine json(int timeout_ms) {
-    gint64 deadline = now_ms() + timeout_ms;
-    for (;;) {
-      bool alive = running();
-      std::istringstream lines(read_file(out_path_));
-      std::string line;
-      while (std::getline(lines, line)) {
-        if (line.empty() || line[0] != '{')
-          continue;
-        JsonLine j(line);
-        if (j.valid())
-          return j;
-      }
-      if (!alive || now_ms() >= deadline) {
-        g_print("[%s] no JSON line (%s); stderr:\n%s\n", name_.c_str(),
-                alive ? "timed out" : "exited", tail(read_file(err_path_), 6000).c_str());
-        return JsonLine();
-      }
-      sleep_ms(50);
-    }
-  }
-
-  std::string out() const { return read_file(out_path_); }
-  std::string err() const { return read_file(err_path_); }
-  /* For failure messages. */
-  std::string describe() const {
-    return name_ + " stdout: " + tail(out(), 3000) + "\n" + name_ + " stderr: " + tail(err(), 6000);
-  }
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_;
-  TempDir dir_;
-  std::string out_path_, err_path_;
-  GPid pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-};
-
 /* ---------------------------------------------------------------- coturn */
 
 /* coturn on a free 127.0.0.1 port with long-term credentials; relays from a
@@ -477,7 +142,7 @@ class Turn {
     f.close();
     if (!child_.start({program("turnserver"), "-c", conf}))
       return false;
-    if (!wait_until([&] { return tcp_accepts(port_) || !child_.running(); }, 10000) ||
+    if (!wait_until([&] { return tcp_accepts(port_) || !child_.running(); }, 10000, 50) ||
         !child_.running()) {
       ADD_FAILURE() << "coturn did not come up on 127.0.0.1:" << port_ << "\n"
                     << child_.describe() << "\nlog: " << tail(log(), 3000);
@@ -533,7 +198,7 @@ struct SessionWatch {
     std::lock_guard<std::mutex> l(lock);
     return (int)live_ids.size();
   }
-  bool wait_live(int n, int timeout_ms) { return wait_until([&] { return live() == n; }, timeout_ms); }
+  bool wait_live(int n, int timeout_ms) { return wait_until([&] { return live() == n; }, timeout_ms, 50); }
   std::vector<std::string> local_candidates() {
     std::lock_guard<std::mutex> l(lock);
     return candidates;
@@ -607,7 +272,7 @@ struct SessionWatch {
           std::lock_guard<std::mutex> l(lock);
           return connected >= n;
         },
-        timeout_ms);
+        timeout_ms, 50);
   }
 
   void attach(GstElement* sink) {
@@ -667,8 +332,8 @@ struct NavigationProbe {
   }
   /* What the pages send: the mouse at the centre of 320x240 video, then "a". */
   void expect_centre_move_and_key_a() {
-    EXPECT_TRUE(wait_until([&] { return moved_near(160, 120, 2); }, 3000)) << summary();
-    EXPECT_TRUE(wait_until([&] { return pressed("a"); }, 3000)) << summary();
+    EXPECT_TRUE(wait_until([&] { return moved_near(160, 120, 2); }, 3000, 50)) << summary();
+    EXPECT_TRUE(wait_until([&] { return pressed("a"); }, 3000, 50)) << summary();
   }
   bool moved_near(double x, double y, double tol) {
     std::lock_guard<std::mutex> l(lock);
@@ -859,7 +524,7 @@ class KeyUnitProbe {
           }
           return now_ms() - since >= quiet_ms;
         },
-        timeout_ms);
+        timeout_ms, 50);
     return count();
   }
 
@@ -873,23 +538,6 @@ class KeyUnitProbe {
   gulong probe_ = 0;
   std::atomic<int> count_{0};
 };
-
-/* The first element of that factory anywhere in the bin (a reference). */
-GstElement* find_by_factory(GstElement* bin, const char* factory) {
-  GstElement* found = nullptr;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue v = G_VALUE_INIT;
-  while (!found && gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
-    GstElement* e = GST_ELEMENT(g_value_get_object(&v));
-    GstElementFactory* f = gst_element_get_factory(e);
-    if (f && g_strcmp0(GST_OBJECT_NAME(f), factory) == 0)
-      found = GST_ELEMENT(gst_object_ref(e));
-    g_value_reset(&v);
-  }
-  g_value_unset(&v);
-  gst_iterator_free(it);
-  return found;
-}
 
 /* A file of pipelines/ prepared as the launcher does, with these variables
  * set and the file's defaults for the rest; "" (and a failure) if it does
@@ -953,20 +601,6 @@ std::vector<TcpSocket> own_tcp_sockets() {
   return out;
 }
 
-/* GstWebRTCBin elements anywhere inside bin. */
-int webrtcbins_in(GstElement* bin) {
-  int n = 0;
-  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue v = G_VALUE_INIT;
-  while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
-    n += g_strcmp0(G_OBJECT_TYPE_NAME(g_value_get_object(&v)), "GstWebRTCBin") == 0;
-    g_value_reset(&v);
-  }
-  g_value_unset(&v);
-  gst_iterator_free(it);
-  return n;
-}
-
 /* ------------------------------------------------------------- the fixture */
 
 class WebRtc : public ::testing::Test {
@@ -985,7 +619,7 @@ class WebRtc : public ::testing::Test {
     if (!streamer_->set_state(GST_STATE_PLAYING))
       return false;
     /* A session needs flowing media ("no media is flowing yet"). */
-    return wait_until([&] { return streamer_->ready_state() == "ready"; }, 10000);
+    return wait_until([&] { return streamer_->ready_state() == "ready"; }, 10000, 50);
   }
   GstElement* sink() { return streamer_->sink(); }
   GstElement* pipeline() { return streamer_->pipeline(); }
@@ -1074,23 +708,23 @@ class WebRtcChromium : public WebRtc {
      * viewer must make the element ask it for one. */
     GstElement* enc = nullptr;
     ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
-                           5000));
+                           5000, 50));
     KeyUnitProbe key_requests;
     key_requests.attach(enc);
     gst_object_unref(enc);
 
     Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
-    JsonLine r = viewer.json(60000);
-    ASSERT_TRUE(r.valid()) << viewer.describe();
-    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-    EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+    Json r = viewer.json(60000);
+    ASSERT_TRUE(r.is_object()) << viewer.describe();
+    EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
     /* The web client's statistics panel shows live figures. */
     for (const char* row : {"Frame rate", "Video bitrate", "Round-trip time", "Decode time"}) {
-      std::string shown = r.string_in("statsPanel", row);
+      std::string shown = r["statsPanel"][row].str();
       EXPECT_FALSE(shown.empty() || shown == "\u2013") << row << ": " << r.text();
     }
-    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
-    EXPECT_EQ(r.string("codec"), codec) << r.text();
+    EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
+    EXPECT_EQ(r["codec"].str(), codec) << r.text();
     nav.expect_centre_move_and_key_a();
     EXPECT_GE(key_requests.count(), 1) << "no key unit was requested for the new viewer";
   }
@@ -1126,12 +760,12 @@ class WebRtcChromium : public WebRtc {
     ASSERT_TRUE(play(std::move(streamer))) << desc;
 
     Child& viewer = chromium("chromium", {"--expect-codec", codec, "--frames", "31", "--timeout", "40"});
-    JsonLine r = viewer.json(60000);
-    ASSERT_TRUE(r.valid()) << viewer.describe();
-    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-    EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
-    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
-    EXPECT_EQ(r.string("codec"), codec) << r.text();
+    Json r = viewer.json(60000);
+    ASSERT_TRUE(r.is_object()) << viewer.describe();
+    EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
+    EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
+    EXPECT_EQ(r["codec"].str(), codec) << r.text();
     EXPECT_GE(key_requests.count(), 1) << "the new viewer's key unit request did not reach " << encoder;
     GstElement* own = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder");
     EXPECT_EQ(own, nullptr) << "the sink re-encodes encoded input";
@@ -1174,16 +808,15 @@ TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
 
   Child& viewer = gstwebrtc_api("gstwebrtc-api", {"--input", "--expect-codec", "H264", "--frames", "31",
                                                   "--timeout", "40"});
-  JsonLine r = viewer.json(80000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-  EXPECT_TRUE(contains(r.string("library"), "gstwebrtc-api")) << r.text();
-  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
-  EXPECT_GT(r.number("audioPackets"), 0) << r.text();
-  EXPECT_EQ(r.string("codec"), "H264") << r.text();
-  JsonNode* producers = r.member("producers");
-  ASSERT_TRUE(producers && JSON_NODE_HOLDS_ARRAY(producers)) << r.text();
-  EXPECT_EQ(json_array_get_length(json_node_get_array(producers)), 1u) << "the streamer is the only producer";
+  Json r = viewer.json(80000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(contains(r["library"].str(), "gstwebrtc-api")) << r.text();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
+  EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
+  EXPECT_EQ(r["codec"].str(), "H264") << r.text();
+  ASSERT_TRUE(r["producers"].is_array()) << r.text();
+  EXPECT_EQ(r["producers"].size(), 1u) << "the streamer is the only producer";
   nav.expect_centre_move_and_key_a();
 }
 
@@ -1212,10 +845,10 @@ TEST_F(WebRtcChromium, ApplicationDataBothWays) {
                    &seen);
   Child& viewer = chromium("chromium", {"--frames", "10", "--send-data", R"({"app":"ping-42"})",
                                         "--expect-data", "pong-42"});
-  JsonLine r = viewer.json(60000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-  EXPECT_TRUE(contains(r.string("dataReceived"), "pong-42")) << r.text();
+  Json r = viewer.json(60000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(contains(r["dataReceived"].str(), "pong-42")) << r.text();
   std::lock_guard<std::mutex> l(seen.lock);
   EXPECT_EQ(seen.channel, "control");
   EXPECT_EQ(seen.text, R"({"app":"ping-42"})");
@@ -1268,11 +901,11 @@ TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
 
   guint64 resumed_messages = 0;
   Child& viewer = chromium("chromium", {"--drop", "--frames", "31", "--timeout", "40"});
-  JsonLine r = viewer.json(60000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-  EXPECT_TRUE(r.boolean("resumed")) << r.text();
-  EXPECT_GT(r.number("framesDecoded"), 30) << "frames on the resumed connection: " << r.text();
+  Json r = viewer.json(60000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(r["resumed"].boolean()) << r.text();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << "frames on the resumed connection: " << r.text();
   GstBus* bus = gst_element_get_bus(pipeline());
   while (GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ELEMENT)) {
     if (gst_structure_has_name(gst_message_get_structure(m), "nvcf-session-resumed"))
@@ -1293,14 +926,14 @@ TEST_F(WebRtc, WeriftH264) {
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
   for (int i = 0; i < 3; i++) {
     Child& viewer = werift("werift-" + std::to_string(i), {"--expect-codec", "H264", "--packets", "50"});
-    JsonLine r = viewer.json(40000);
-    ASSERT_TRUE(r.valid()) << viewer.describe();
+    Json r = viewer.json(40000);
+    ASSERT_TRUE(r.is_object()) << viewer.describe();
     EXPECT_FALSE(watch_->offer_without_ssrc()) << "an offer lacks a=ssrc";
-    EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
-    EXPECT_GE(r.number("videoPackets"), 50) << r.text();
-    EXPECT_GT(r.number("audioPackets"), 0) << r.text();
-    EXPECT_EQ(r.string("codec"), "H264") << r.text();
-    EXPECT_EQ(r.string("audioCodec"), "opus") << r.text();
+    EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+    EXPECT_GE(r["videoPackets"].number(), 50) << r.text();
+    EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
+    EXPECT_EQ(r["codec"].str(), "H264") << r.text();
+    EXPECT_EQ(r["audioCodec"].str(), "opus") << r.text();
     ASSERT_TRUE(watch_->wait_live(0, 10000));
   }
   std::lock_guard<std::mutex> l(watch_->lock);
@@ -1355,30 +988,30 @@ TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
   GstElement* enc = nullptr;
   ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
-                         5000));
+                         5000, 50));
   KeyUnitProbe keys;
   keys.attach(enc);
   gst_object_unref(enc);
 
   Child& viewer = werift("werift", {"--expect-codec", "H264", "--packets", "1000000", "--timeout", "60"});
   ASSERT_TRUE(watch_->wait_connected(1, 30000)) << viewer.describe();
-  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000, 50)) << viewer.describe();
   int settled = keys.settle(3000, 20000);
   EXPECT_GE(settled, 1) << "no key unit was requested for the joining viewer";
-  sleep_ms(500);
+  pause(500);
   ASSERT_EQ(keys.count(), settled) << "key unit requests did not settle";
 
   viewer.signal(SIGUSR2);
-  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000)) << viewer.describe();
-  EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000))
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000, 50)) << viewer.describe();
+  EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000, 50))
       << "the viewer's PLI forced no key unit at the encoder (" << keys.count() << " requests)\n"
       << viewer.describe();
 
   viewer.signal(SIGTERM);
-  JsonLine r = viewer.json(15000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_EQ(r.number("plisSent"), 1) << r.text();
-  EXPECT_TRUE(contains(r.string("error"), "interrupted")) << "the session ended early: " << r.text();
+  Json r = viewer.json(15000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_EQ(r["plisSent"].number(), 1) << r.text();
+  EXPECT_TRUE(contains(r["error"].str(), "interrupted")) << "the session ended early: " << r.text();
 }
 
 /* Credentials posted to the control server reach every new session's
@@ -1394,12 +1027,12 @@ TEST_F(WebRtc, TurnRelayOnlyBothSides) {
   ASSERT_EQ(posted.status, 200u) << posted.body;
 
   Child& viewer = chromium("chromium", {"--frames", "31", "--ice", turn.ice_json(true)});
-  JsonLine r = viewer.json(60000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe() << "\ncoturn: " << tail(turn.log(), 3000);
-  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
-  EXPECT_TRUE(g_str_has_prefix(r.string_in("candidatePair", "local").c_str(), "relay")) << r.text();
-  EXPECT_TRUE(g_str_has_prefix(r.string_in("candidatePair", "remote").c_str(), "relay")) << r.text();
+  Json r = viewer.json(60000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe() << "\ncoturn: " << tail(turn.log(), 3000);
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
+  EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["local"].str().c_str(), "relay")) << r.text();
+  EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["remote"].str().c_str(), "relay")) << r.text();
 
   std::string port = std::to_string(turn.port());
   {
@@ -1440,14 +1073,14 @@ TEST_F(WebRtc, TurnWrongPassword) {
 
   /* The viewer stays until gathering is over (the warning), then leaves. */
   Child& viewer = werift("werift", {"--packets", "1000000", "--timeout", "30"});
-  bool warned = wait_until([&] { return contains(log.get(), "gave no relay candidate"); }, 20000);
+  bool warned = wait_until([&] { return contains(log.get(), "gave no relay candidate"); }, 20000, 50);
   EXPECT_TRUE(warned) << "no warning; nvcf log:\n" << tail(log.get(), 4000);
   EXPECT_TRUE(watch_->wait_connected(1, 10000)) << "the session did not connect on host candidates";
-  sleep_ms(500);
+  pause(500);
   viewer.signal(SIGTERM);
-  JsonLine r = viewer.json(15000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(contains(r.string("error"), "interrupted")) << "the streamer ended the session: " << r.text();
+  Json r = viewer.json(15000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(contains(r["error"].str(), "interrupted")) << "the streamer ended the session: " << r.text();
 
   std::string text = log.get();
   EXPECT_TRUE(contains(text, "TURN server 127.0.0.1:" + std::to_string(turn.port()) + " gave no relay candidate"))
@@ -1459,7 +1092,7 @@ TEST_F(WebRtc, TurnWrongPassword) {
   EXPECT_FALSE(cands.empty());
   for (auto& c : cands)
     EXPECT_FALSE(contains(c, " typ relay")) << c;
-  EXPECT_GE(r.number("videoPackets"), 50) << r.text();
+  EXPECT_GE(r["videoPackets"].number(), 50) << r.text();
 }
 
 /* Every UDP socket of the process during a live session is a media port
@@ -1494,11 +1127,11 @@ TEST_F(WebRtc, PortsInsideRange) {
         bad_tcp.push_back(t.describe());
     }
     samples_with_session += live;
-    sleep_ms(100);
+    pause(100);
   }
-  JsonLine r = viewer.json(1000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe();
+  Json r = viewer.json(1000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
   EXPECT_GT(samples_with_session, 10u);
   EXPECT_FALSE(seen.empty()) << "no UDP socket seen during the session";
   std::string all;
@@ -1513,8 +1146,8 @@ TEST_F(WebRtc, PortsInsideRange) {
 
   /* Teardown: the session's webrtcbin left the sink, its sockets closed. */
   ASSERT_TRUE(watch_->wait_live(0, 10000));
-  EXPECT_TRUE(wait_until([&] { return webrtcbins_in(sink()) == 0; }, 5000))
-      << webrtcbins_in(sink()) << " webrtcbin(s) left in the sink";
+  EXPECT_TRUE(wait_until([&] { return count_by_type(sink(), "GstWebRTCBin") == 0; }, 5000, 50))
+      << count_by_type(sink(), "GstWebRTCBin") << " webrtcbin(s) left in the sink";
   /* webrtcbin closes its sockets when finalized, and messages queued on
    * the bus hold references to their sources: drain it, as an
    * application's bus watch would (errors fail the test as in TearDown). */
@@ -1532,7 +1165,7 @@ TEST_F(WebRtc, PortsInsideRange) {
           left += s.address + ":" + std::to_string(s.port) + " ";
         return left.empty();
       },
-      10000);
+      10000, 50);
   EXPECT_EQ(left, "") << "UDP sockets still open after the session ended";
 }
 
@@ -1547,30 +1180,30 @@ TEST_F(WebRtc, MaxSessionsTwo) {
   Child& b = werift("werift-b", {"--packets", "1000000", "--timeout", "30"});
   ASSERT_TRUE(watch_->wait_live(2, 20000)) << a.describe() << "\n" << b.describe();
   ASSERT_TRUE(watch_->wait_connected(2, 20000)) << a.describe() << "\n" << b.describe();
-  auto ready = http(control(), "GET", "/v1/streaming/ready");
-  EXPECT_EQ(ready.status, 500u) << ready.body;
-  EXPECT_TRUE(contains(ready.body, "busy")) << ready.body;
+  auto busy = http(control(), "GET", "/v1/streaming/ready");
+  EXPECT_EQ(busy.status, 500u) << busy.body;
+  EXPECT_TRUE(contains(busy.body, "busy")) << busy.body;
 
   Child& third = probe("probe", {"--timeout", "10"});
-  JsonLine p = third.json(20000);
-  ASSERT_TRUE(p.valid()) << third.describe();
-  EXPECT_EQ(p.string("event"), "error") << p.text();
-  EXPECT_TRUE(contains(p.string("details"), "busy")) << p.text();
+  Json p = third.json(20000);
+  ASSERT_TRUE(p.is_object()) << third.describe();
+  EXPECT_EQ(p["event"].str(), "error") << p.text();
+  EXPECT_TRUE(contains(p["details"].str(), "busy")) << p.text();
   EXPECT_EQ(watch_->live(), 2);
 
-  sleep_ms(1000);  // both keep streaming meanwhile
-  std::vector<JsonLine> results;
+  pause(1000);  // both keep streaming meanwhile
+  std::vector<Json> results;
   for (Child* v : {&a, &b}) {
     v->signal(SIGTERM);
     results.push_back(v->json(15000));
-    ASSERT_TRUE(results.back().valid()) << v->describe();
-    EXPECT_TRUE(contains(results.back().string("error"), "interrupted"))
+    ASSERT_TRUE(results.back().is_object()) << v->describe();
+    EXPECT_TRUE(contains(results.back()["error"].str(), "interrupted"))
         << v->name() << " lost its session: " << results.back().text();
   }
   EXPECT_TRUE(watch_->wait_live(0, 10000));
-  EXPECT_TRUE(wait_until([&] { return http(control(), "GET", "/v1/streaming/ready").status == 200; }, 5000));
+  EXPECT_TRUE(wait_until([&] { return ready(control()).status == 200; }, 5000, 50));
   for (auto& r : results)
-    EXPECT_GE(r.number("videoPackets"), 50) << r.text();
+    EXPECT_GE(r["videoPackets"].number(), 50) << r.text();
   EXPECT_FALSE(watch_->offer_without_ssrc()) << "an offer lacks a=ssrc";
 }
 
@@ -1617,7 +1250,7 @@ class LaunchLine {
       return false;
     }
     /* Ready for a viewer once media flows. */
-    wait_until([&] { return http(control_, "GET", "/v1/streaming/ready").status == 200; }, 10000, 100);
+    wait_until([&] { return ready(control_).status == 200; }, 10000, 100);
     return true;
   }
   std::string signalling() const { return "ws://127.0.0.1:" + std::to_string(streaming_) + "/sign_in"; }
@@ -1679,20 +1312,20 @@ TEST(WebRtcLaunch, ReadmeLaunchLine) {
   Child viewer("chromium");
   ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
                             "--frames", "31"}));
-  JsonLine r = viewer.json(60000);
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_TRUE(r.boolean("ok")) << r.text() << "\n" << viewer.describe() << "\n" << launch.child().describe();
-  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  Json r = viewer.json(60000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe() << "\n" << launch.child().describe();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
 
   /* Still serving once the viewer left (a viewer leaving is not fatal):
    * readiness answers 200 again. */
   /* A leaving viewer's SCTP/DTLS errors must not reach the pipeline's bus
    * (gst-launch-1.0 would stop on them). */
   auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
-  bool serving = wait_until([&] { return viewer_error() || ready_status(launch.control()) == 200; }, 10000, 200);
+  bool serving = wait_until([&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
   ASSERT_TRUE(serving) << "not ready for a new viewer after the first left\n" << launch.child().describe();
-  sleep_ms(1000);  // such an error, when it comes, comes within a second
+  pause(1000);  // such an error, when it comes, comes within a second
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
   launch.child().signal(SIGINT);
   bool stopped = launch.child().wait_exit(15000);
@@ -1715,19 +1348,19 @@ TEST(WebRtcLaunch, StopWithLiveViewer) {
   ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
                             "--frames", "31", "--hold-seconds", "20"}));
   /* max-sessions=1: readiness 500 means the session is up. */
-  ASSERT_TRUE(wait_until([&] { return ready_status(launch.control()) == 500; }, 30000, 100)) << viewer.describe();
-  sleep_ms(3000);  // frames flowing, the viewer holding
+  ASSERT_TRUE(wait_until([&] { return ready(launch.control(), 3).status == 500; }, 30000, 100)) << viewer.describe();
+  pause(3000);  // frames flowing, the viewer holding
   launch.child().signal(SIGINT);
   bool stopped = launch.child().wait_exit(8000);
-  JsonLine r = viewer.json(30000);
+  Json r = viewer.json(30000);
   /* A hang here was a deadlock: the branch queue stopped while its thread
    * waited inside webrtcbin's PAUSED sink. */
   ASSERT_TRUE(stopped) << "gst-launch-1.0 hangs stopping with a live session\n" << launch.child().describe();
   EXPECT_TRUE(WIFEXITED(launch.child().exit_status())) << launch.child().describe();
-  ASSERT_TRUE(r.valid()) << viewer.describe();
-  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
   /* Told by the streamer (endSession), not left to time out. */
-  EXPECT_TRUE(contains(r.string("error"), "client ended")) << r.text() << "\n" << viewer.describe();
+  EXPECT_TRUE(contains(r["error"].str(), "client ended")) << r.text() << "\n" << viewer.describe();
 }
 
 /* A one-port range: the first viewer takes the port; the second session
@@ -1745,32 +1378,31 @@ TEST(WebRtcLaunch, PortRangeExhausted) {
                      "video/x-raw,width=320,height=240,framerate=30/1", "!", "nvcfwebrtcsink",
                      "control-address=127.0.0.1", "max-sessions=2", "resume-timeout=0", "port-range=" + range});
   ASSERT_TRUE(launch.start());
-  auto ready = [&] { return http(launch.control(), "GET", "/v1/streaming/ready"); };
 
   Child first("chromium");
   ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
                            "--frames", "31", "--hold-seconds", "6"}));
   /* The first session holds the port once it has gathered (at its start). */
-  ASSERT_TRUE(wait_until([&] { return contains(ready().body, "\"sessions\":1"); }, 30000, 100)) << first.describe();
-  sleep_ms(1000);
+  ASSERT_TRUE(wait_until([&] { return contains(ready(launch.control()).body, "\"sessions\":1"); }, 30000, 100)) << first.describe();
+  pause(1000);
 
   Child second("probe");
   ASSERT_TRUE(second.start({program("node"), e2e_path("ws-probe.mjs"), "--signalling", launch.signalling(),
                             "--timeout", "20", "--after-start-ms", "8000"}));
-  JsonLine p = second.json(30000);
-  ASSERT_TRUE(p.valid()) << second.describe();
+  Json p = second.json(30000);
+  ASSERT_TRUE(p.is_object()) << second.describe();
   /* The element must still answer once the failed session is gone. */
-  sleep_ms(500);
-  unsigned after = ready_status(launch.control());
-  JsonLine r = first.json(40000);
-  EXPECT_EQ(p.string("event"), "error") << p.text();
-  EXPECT_TRUE(contains(p.string("details"), "no free UDP port in " + range)) << p.text();
+  pause(500);
+  unsigned after = ready(launch.control(), 3).status;
+  Json r = first.json(40000);
+  EXPECT_EQ(p["event"].str(), "error") << p.text();
+  EXPECT_TRUE(contains(p["details"].str(), "no free UDP port in " + range)) << p.text();
   EXPECT_NE(after, 0u) << "the control server stopped answering\n" << launch.child().describe();
 
-  ASSERT_TRUE(r.valid()) << first.describe();
-  EXPECT_TRUE(r.boolean("ok")) << "the first viewer suffered: " << r.text() << "\n" << first.describe();
-  EXPECT_GT(r.number("framesDecoded"), 30) << r.text();
-  EXPECT_TRUE(contains(r.string_in("candidatePair", "remote"), ":" + std::to_string(port) + "/")) << r.text();
+  ASSERT_TRUE(r.is_object()) << first.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << "the first viewer suffered: " << r.text() << "\n" << first.describe();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
+  EXPECT_TRUE(contains(r["candidatePair"]["remote"].str(), ":" + std::to_string(port) + "/")) << r.text();
   launch.child().signal(SIGINT);
   EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
 }
@@ -1787,23 +1419,23 @@ TEST(WebRtcLaunch, ViewerLeavingKeepsServing) {
   Child first("chromium");
   ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
                            "--frames", "31"}));
-  JsonLine r = first.json(60000);
-  ASSERT_TRUE(r.valid()) << first.describe();
-  ASSERT_TRUE(r.boolean("ok")) << r.text() << "\n" << launch.child().describe();
+  Json r = first.json(60000);
+  ASSERT_TRUE(r.is_object()) << first.describe();
+  ASSERT_TRUE(r["ok"].boolean()) << r.text() << "\n" << launch.child().describe();
 
   /* A leaving viewer's SCTP error on the pipeline bus would stop
    * gst-launch-1.0; the element keeps it to the session. */
   auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
-  bool serving = wait_until([&] { return viewer_error() || ready_status(launch.control()) == 200; }, 10000, 200);
+  bool serving = wait_until([&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
   ASSERT_TRUE(serving) << "not ready again after the viewer left\n" << launch.child().describe();
   Child second("chromium-2");
   ASSERT_TRUE(second.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
                             "--frames", "31"}));
-  JsonLine w = second.json(60000);
+  Json w = second.json(60000);
   EXPECT_FALSE(viewer_error()) << launch.child().describe();  // it may come late
-  ASSERT_TRUE(w.valid()) << second.describe();
-  EXPECT_TRUE(w.boolean("ok")) << w.text() << "\n" << launch.child().describe();
+  ASSERT_TRUE(w.is_object()) << second.describe();
+  EXPECT_TRUE(w["ok"].boolean()) << w.text() << "\n" << launch.child().describe();
   EXPECT_FALSE(contains(launch.child().err(), "ERROR")) << launch.child().describe();
   launch.child().signal(SIGINT);
   EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();

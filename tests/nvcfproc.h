@@ -1,0 +1,94 @@
+/* The one child-process runner of the tests: a child with stdout and stderr
+ * in files (a pipe nobody drains would stall a chatty child), in its own
+ * process group, killed with the test on every path; plus the file and
+ * program look-ups it needs. */
+#pragma once
+
+#include <signal.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nvcfjson.h"
+
+namespace nvcftest {
+
+/* The whole file ("" if unreadable). */
+std::string read_file(const std::string& path);
+/* Whether path exists. */
+bool exists(const std::string& path);
+/* needle in hay. */
+inline bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+/* The last n characters of s, "..."-prefixed when cut. */
+std::string tail(const std::string& s, size_t n);
+/* A program on PATH, "" if there is none. */
+std::string program(const char* name);
+
+/* A private temporary directory, removed with everything in it. */
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+class Child {
+ public:
+  explicit Child(std::string name) : name_(std::move(name)) {}
+  ~Child() { stop(); }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  /* Starts argv (argv[0] a path) with this environment plus env (an empty
+   * value unsets); false and a test failure when it cannot start. */
+  bool start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+  bool running();
+  /* Waits up to timeout_ms for the exit; false if it still runs. */
+  bool wait_exit(int timeout_ms);
+  /* Exit code once exited: the status, or 128 + the signal; -1 while it
+   * runs or after timeout_ms. */
+  int wait_exit_code(int timeout_ms);
+  int exit_status() const { return status_; }  // raw waitpid status
+  void signal(int sig);
+  /* Polite signal first, the whole process group killed after grace_ms. */
+  void stop(int sig = SIGTERM, int grace_ms = 10000);
+
+  /* The first stdout line starting with prefix, waiting up to timeout_ms
+   * (or until the child exits without one); "" if none. */
+  std::string line(const std::string& prefix, int timeout_ms);
+  /* The first JSON object line on stdout, the same way; !exists() if none. */
+  Json json(int timeout_ms);
+
+  std::string out() const { return read_file(out_path_); }
+  std::string err() const { return read_file(err_path_); }
+  /* Both outputs, cut, for failure messages. */
+  std::string describe() const;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string first_line(const std::function<bool(const std::string&)>& want, int timeout_ms, int step_ms,
+                         const std::string& what);
+  std::string name_;
+  TempDir dir_;
+  std::string out_path_, err_path_;
+  int pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+};
+
+/* A child run to its end: its exit code (128 + signal when it was killed
+ * after timeout_ms), stdout and stderr. */
+struct Finished {
+  int code = -1;
+  std::string out, err;
+};
+Finished run(const std::vector<std::string>& argv, int timeout_ms,
+             const std::map<std::string, std::string>& env = {});
+
+}  // namespace nvcftest
