@@ -131,3 +131,52 @@ TEST(EncoderSetup, PropertiesExistOnInstalledEncoders) {
     std::cout << "[ SKIPPED ] not installed here:" << missing << std::endl;
   EXPECT_GT(checked, 0) << "no encoder at all";
 }
+
+/* ------------------------------------------------------- the codec table */
+
+#include "codecs.h"
+
+TEST(Codecs, EveryCodecHasWhatTheChainNeeds) {
+  for (const nvcf::Codec& c : nvcf::codecs()) {
+    EXPECT_FALSE(c.payloader.empty()) << c.name;
+    EXPECT_FALSE(c.streamable_caps.empty()) << c.name;
+    EXPECT_EQ(c.streamable_caps.rfind(c.media_type, 0), 0u) << c.name;
+    EXPECT_GE(c.payload_type, 96u) << c.name;
+    if (c.video)
+      EXPECT_EQ(c.rtcp_feedback,
+                std::vector<std::string>({"rtcp-fb-nack", "rtcp-fb-nack-pli", "rtcp-fb-ccm-fir"}))
+          << c.name;
+  }
+  EXPECT_EQ(nvcf::codec_for("video/x-h264")->payloader, "rtph264pay");
+  EXPECT_EQ(nvcf::codec_for("audio/x-opus")->payload_type, 111u);
+  EXPECT_EQ(nvcf::codec_for("video/x-theora"), nullptr);
+  EXPECT_EQ(nvcf::payloader_for("video/x-vp9"), "rtpvp9pay");
+}
+
+/* What a pad answers: preferred raw formats, then browser-decodable
+ * encoded formats only (no High 4:4:4, no VP9 profile 1). */
+TEST(Codecs, PadCapsListOnlyStreamableProfiles) {
+  std::string video = nvcf::pad_caps(true);
+  EXPECT_EQ(video.rfind("video/x-raw, format=(string){ NV12, I420 }", 0), 0u) << video;
+  EXPECT_NE(video.find("profile=(string){ constrained-baseline, baseline, main, high }"),
+            std::string::npos);
+  EXPECT_LT(video.find("profile=(string)constrained-baseline"), video.find("{ constrained"));
+  EXPECT_NE(video.find("video/x-vp9, profile=(string)0"), std::string::npos);
+  EXPECT_EQ(video.find("audio/"), std::string::npos);
+  std::string audio = nvcf::pad_caps(false);
+  EXPECT_NE(audio.find("audio/x-opus"), std::string::npos);
+  EXPECT_EQ(audio.find("video/"), std::string::npos);
+}
+
+/* Two streams of one codec in a session get distinct payload types. */
+TEST(Codecs, PayloadTypesNeverClash) {
+  EXPECT_EQ(nvcf::payload_types({"video/x-h264", "audio/x-opus"}),
+            std::vector<unsigned>({96, 111}));
+  EXPECT_EQ(nvcf::payload_types({"video/x-h264", "video/x-h264", "video/x-vp8"}),
+            std::vector<unsigned>({96, 97, 98}));
+}
+
+TEST(Codecs, AutoPreferenceComesFromTheTable) {
+  EXPECT_EQ(nvcf::video_encoder_preference(),
+            std::vector<std::string>({"nvh264enc", "x264enc", "openh264enc", "vp8enc"}));
+}

@@ -778,6 +778,29 @@ TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
 
 TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
 
+/* The line a new user writes first: x264enc with its defaults upstream.
+ * It used to negotiate High 4:4:4 from videotestsrc's Y444 and fail the
+ * pipeline when the viewer came; the pad's caps now steer it to a profile
+ * Chromium decodes. */
+TEST_F(WebRtcChromium, PlainX264LaunchLineStreams) {
+  REQUIRE_TOOLS(kNode | kChromium);
+  for (const char* encoder : {"x264enc", "x264enc tune=zerolatency"}) {
+    ASSERT_TRUE(play(std::string(kLoopback),
+                     std::string("videotestsrc is-live=true ! ") + encoder))
+        << encoder;
+    Child& viewer = chromium(encoder, {"--expect-codec", "H264", "--frames", "31", "--timeout", "40"});
+    Json r = viewer.json(60000);
+    ASSERT_TRUE(r.is_object()) << viewer.describe();
+    EXPECT_TRUE(r["ok"].boolean()) << encoder << ": " << r.text() << "\n" << viewer.describe();
+    EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
+    EXPECT_EQ(r["codec"].str(), "H264") << r.text();
+    EXPECT_TRUE(unexpected_errors().empty()) << encoder;
+    viewer.stop();
+    ASSERT_TRUE(watch_->wait_live(0, 10000)) << "the session outlived its viewer";
+    streamer_.reset();
+  }
+}
+
 /* VP9, which auto never picks: the media type comes from the encoder. */
 TEST_F(WebRtcChromium, ChromiumVP9) { run("vp9enc", "VP9"); }
 

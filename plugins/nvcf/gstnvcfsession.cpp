@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/codecs.h"
 #include "core/encoders.h"
 #include "core/input.h"
 #include "gstnvcfnavigation.h"
@@ -67,7 +68,8 @@ struct GstNvcfSession::Impl
   bool offered = false;         /* protected by lock */
   unsigned local_candidates = 0;        /* protected by lock */
   bool relay_seen = false;      /* protected by lock */
-  std::atomic<bool> stopped { false };  /* atomic: set once by stop() */
+  std::atomic<bool> stopped { false };
+  std::atomic<bool> branch_failed { false };    /* a branch refused media */  /* atomic: set once by stop() */
   /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
    * it: stats() there cannot be answered. Atomic: written there, read by
    * any thread. */
@@ -127,10 +129,9 @@ create_offer (GstNvcfSession::Impl * impl)
     for (const char *f : {"ssrc", "timestamp-offset", "seqnum-offset",
             "a-framerate", "sprop-parameter-sets"})
       gst_structure_remove_field (s, f);
-    if (b.tap.video)
-      gst_structure_set (s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
-          "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, "rtcp-fb-ccm-fir",
-          G_TYPE_BOOLEAN, TRUE, NULL);
+    if (const nvcf::Codec * codec = nvcf::codec_for (b.tap.media_type))
+      for (const auto & fb:codec->rtcp_feedback)
+        gst_structure_set (s, fb.c_str (), G_TYPE_BOOLEAN, TRUE, NULL);
     g_object_set (trans, "codec-preferences", prefs, NULL);
     gst_caps_unref (prefs);
     gst_object_unref (trans);
@@ -541,6 +542,39 @@ make (const char *factory, const std::string & name, std::string * error)
   return e;
 }
 
+/* The tee every viewer shares must never see one session's flow return:
+ * a not-negotiated or an error from a branch would travel upstream and
+ * stop the source for everyone. So buffers reach the branch from this
+ * probe, the tee always gets OK, and a branch that fails ends its own
+ * session (its viewer is told why) and takes no more buffers. Events and
+ * queries still use the link. Runs on the tee's streaming thread. */
+static GstPadProbeReturn
+on_tee_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+  if (impl->branch_failed || impl->stopped)
+    return GST_PAD_PROBE_DROP;
+  GstPad *peer = gst_pad_get_peer (pad);
+  if (!peer)
+    return GST_PAD_PROBE_OK;
+  GstFlowReturn ret;
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
+    ret = gst_pad_chain (peer, gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info)));
+  else
+    ret = gst_pad_chain_list (peer,
+        gst_buffer_list_ref (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  gst_object_unref (peer);
+  if (ret <= GST_FLOW_NOT_NEGOTIATED && !impl->branch_failed.exchange (true)) {
+    GST_WARNING ("[%s] %s: branch failed: %s", impl->config.label.c_str (),
+        GST_PAD_NAME (pad), gst_flow_get_name (ret));
+    impl->cb.failed (std::string ("the media cannot be sent to this viewer (") +
+        gst_flow_get_name (ret) + ")");
+  }
+  /* Our reference went to the branch; DROP releases the tee's and returns
+   * OK to it. */
+  return GST_PAD_PROBE_DROP;
+}
+
 bool
 GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
     std::string * error)
@@ -578,11 +612,16 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
       G_CALLBACK (on_remote_channel), impl);
   gst_bin_add (impl->bin, impl->webrtc);
 
-  guint video_pt = 96, audio_pt = 111;
-  for (const auto & tap:streams) {
-    std::string payloader = nvcf::payloader_for (tap.media_type);
-    if (payloader.empty ())
+  std::vector<std::string> types;
+  for (const auto & tap:streams)
+    types.push_back (tap.media_type);
+  std::vector<unsigned> pts = nvcf::payload_types (types);
+  for (size_t i = 0; i < streams.size (); i++) {
+    const GstNvcfStreamTap & tap = streams[i];
+    const nvcf::Codec *codec = nvcf::codec_for (tap.media_type);
+    if (!codec)
       continue;
+    const std::string & payloader = codec->payloader;
     Branch b;
     b.tap = tap;
     std::string n = prefix + "-" + tap.name;
@@ -599,15 +638,9 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
      * that every viewer shares; a PLI then recovers. */
     g_object_set (b.queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes",
         0, "max-size-time", (guint64) (200 * GST_MSECOND), NULL);
-    g_object_set (b.pay, "pt", tap.video ? video_pt++ : audio_pt++, "mtu", 1200,
-        NULL);
-    if (payloader == "rtph264pay" || payloader == "rtph265pay") {
-      gst_util_set_object_arg (G_OBJECT (b.pay), "config-interval", "-1");
-      gst_util_set_object_arg (G_OBJECT (b.pay), "aggregate-mode",
-          "zero-latency");
-    } else if (payloader == "rtpvp8pay" || payloader == "rtpvp9pay") {
-      gst_util_set_object_arg (G_OBJECT (b.pay), "picture-id-mode", "15-bit");
-    }
+    g_object_set (b.pay, "pt", pts[i], "mtu", 1200, NULL);
+    for (const auto &[key, value] : codec->payloader_properties)
+      gst_util_set_object_arg (G_OBJECT (b.pay), key.c_str (), value.c_str ());
     gst_bin_add_many (impl->bin, b.queue, b.pay, b.filter, NULL);
     for (GstElement * e : {b.queue, b.pay, b.filter})
       gst_object_ref (e);
@@ -675,6 +708,8 @@ GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
     GstPad *sink = gst_element_get_static_pad (b.queue, "sink");
     gst_pad_link (b.tee_pad, sink);
     gst_object_unref (sink);
+    gst_pad_add_probe (b.tee_pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
+            | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_tee_data, impl, NULL);
   }
   request_key_unit ();
   GST_INFO ("[%s] session started with %zu streams", impl->config.label.c_str (),
@@ -690,6 +725,21 @@ GstNvcfSession::set_remote_answer (const std::string & sdp)
   if (gst_sdp_message_new_from_text (sdp.c_str (), &msg) != GST_SDP_OK || !msg) {
     impl->cb.failed ("the answer is not valid SDP");
     return;
+  }
+  /* A viewer that cannot decode a stream answers its m-line with port 0.
+   * webrtcbin 1.22 aborts the whole process on such a bundled answer
+   * (an assertion in _connect_rtpfunnel), so it never gets one: the
+   * session ends with the reason instead. */
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+    if (gst_sdp_media_get_port (media) == 0) {
+      std::string kind = gst_sdp_media_get_media (media) ?
+          gst_sdp_media_get_media (media) : "media";
+      gst_sdp_message_free (msg);
+      impl->cb.failed ("the viewer rejected the " + kind + " stream (it cannot "
+          "decode what was offered)");
+      return;
+    }
   }
   GstWebRTCSessionDescription *answer =
       gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <optional>
 
+#include "core/codecs.h"
 #include "core/encoders.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_nvcf_streams_debug);
@@ -120,6 +121,25 @@ factory_output_type (const std::string & name)
   return type;
 }
 
+/* Encoded caps a browser cannot decode are refused when they arrive, with
+ * what to add, rather than failing every viewer's negotiation later. */
+bool
+GstNvcfStreams::streamable (Stream * s, GstCaps * caps, const nvcf::Codec * codec)
+{
+  GstCaps *allowed = gst_caps_from_string (codec->streamable_caps.c_str ());
+  bool ok = gst_caps_can_intersect (caps, allowed);
+  gst_caps_unref (allowed);
+  if (!ok) {
+    const GstStructure *st = gst_caps_get_structure (caps, 0);
+    const gchar *profile = gst_structure_get_string (st, "profile");
+    GST_ELEMENT_ERROR (bin_, STREAM, FORMAT,
+        ("%s%s%s on %s cannot be streamed to WebRTC viewers", codec->name.c_str (),
+            profile ? " profile " : "", profile ? profile : "", s->name.c_str ()),
+        ("%s; caps %" GST_PTR_FORMAT, codec->advice.c_str (), caps));
+  }
+  return ok;
+}
+
 /* The chain from raw or encoded caps to an encoded stream for the tee.
  * Returns false (error posted) when the caps cannot be served. */
 bool
@@ -178,27 +198,29 @@ GstNvcfStreams::plan_chain (Stream * s, GstCaps * caps,
       GstElement *parser = add (setup.parser, "parse");
       if (!parser)
         return false;
-      apply_properties (parser, {{"config-interval", "-1"}});
+      apply_properties (parser, nvcf::codec_for (setup.media_type)->parser_properties);
     }
     media_type = setup.media_type;
     s->encoder = enc;
   } else if (type == "audio/x-raw") {
     if (!add ("audioconvert", "convert") || !add ("audioresample", "resample"))
       return false;
-    GstElement *enc = add ("opusenc", "encoder");
+    const nvcf::CodecEncoder *opus = nullptr;
+    nvcf::codec_for_encoder ("opusenc", &opus);
+    GstElement *enc = add (opus->factory, "encoder");
     if (!enc)
       return false;
-    apply_properties (enc, {{"frame-size", "10"}, {"bitrate", "64000"}});
+    apply_properties (enc, opus->properties (0));
     media_type = "audio/x-opus";
-    s->encoder = "opusenc";
-  } else if (type == "audio/x-opus" || nvcf::supported_video_media_type (type)) {
-    std::string parser = nvcf::video_parser_for (type);
-    if (!parser.empty ()) {
-      GstElement *p = add (parser, "parse");
+    s->encoder = opus->factory;
+  } else if (const nvcf::Codec * codec = nvcf::codec_for (type)) {
+    if (!streamable (s, caps, codec))
+      return false;
+    if (!codec->parser.empty ()) {
+      GstElement *p = add (codec->parser, "parse");
       if (!p)
         return false;
-      /* SPS/PPS with every IDR so a viewer can join at any key unit. */
-      apply_properties (p, {{"config-interval", "-1"}});
+      apply_properties (p, codec->parser_properties);
     }
     media_type = type;
   } else {
@@ -254,33 +276,49 @@ GstNvcfStreams::on_caps (GstPad *, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_REMOVE;
 }
 
-/* Before the chain exists the queue would accept anything, and a source
- * like videotestsrc would then pick its first format (64-bit RGBA). Answer
- * caps queries with what encoders take best, system memory first. */
+/* Caps queries get what a WebRTC viewer can take (core/codecs): raw
+ * formats encoders take best, system memory first, then the streamable
+ * encoded formats, so an upstream encoder negotiates a profile browsers
+ * decode by itself. Before the chain exists the queue would accept
+ * anything, and a source like videotestsrc would pick its first format
+ * (64-bit RGBA). Once a raw chain is built the converter and encoder
+ * answer; an encoded chain (a parser into the tee) would accept any
+ * profile, so encoded input is always answered here. */
 GstPadProbeReturn
 GstNvcfStreams::on_caps_query (GstPad *, GstPadProbeInfo * info,
     gpointer user_data)
 {
   auto *s = static_cast < Stream * >(user_data);
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS || !s->chain.empty ())
+  if (!s->chain.empty () && !s->encoder.empty ())
     return GST_PAD_PROBE_OK;
-  GstCaps *preferred = gst_caps_from_string (s->video ?
-      "video/x-raw, format=(string){ NV12, I420 }; "
-      "video/x-raw(memory:CUDAMemory); video/x-raw; video/x-h264; "
-      "video/x-h265; video/x-vp8; video/x-vp9" :
-      "audio/x-raw, format=(string)S16LE, rate=(int)48000; audio/x-raw; "
-      "audio/x-opus");
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *allowed = gst_caps_from_string (nvcf::pad_caps (s->video).c_str ());
   GstCaps *filter = NULL;
   gst_query_parse_caps (query, &filter);
+  GstCaps *templ = gst_pad_get_pad_template_caps (s->pad);
   if (filter) {
-    GstCaps *c = gst_caps_intersect_full (preferred, filter,
+    GstCaps *c = gst_caps_intersect_full (allowed, filter,
         GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref (preferred);
-    preferred = c;
+    if (gst_caps_is_empty (c)) {
+      /* Upstream insists on something we cannot stream (a capsfilter
+       * forcing a profile): let it negotiate, so its caps event arrives
+       * and is refused with what to add instead of a bare not-negotiated. */
+      gst_caps_unref (c);
+      c = gst_caps_intersect_full (filter, templ, GST_CAPS_INTERSECT_FIRST);
+    }
+    gst_caps_unref (allowed);
+    allowed = c;
+  } else {
+    /* Unfiltered (a link check): our preference first, then whatever the
+     * pad takes, so a link is never refused for caps we would refuse with
+     * a reason later. Encoders negotiate with a filter. */
+    allowed = gst_caps_merge (allowed, gst_caps_ref (templ));
   }
-  gst_query_set_caps_result (query, preferred);
-  gst_caps_unref (preferred);
+  gst_caps_unref (templ);
+  gst_query_set_caps_result (query, allowed);
+  gst_caps_unref (allowed);
   return GST_PAD_PROBE_HANDLED;
 }
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/codecs.h"
 #include "core/config.h"
 #include "gstnvcfsession.h"
 
@@ -65,6 +66,7 @@ private:
       gpointer);
   static GstPadProbeReturn on_eos (GstPad *, GstPadProbeInfo *, gpointer);
   bool plan_chain (Stream * s, GstCaps * caps, std::vector<GstElement *> *out);
+  bool streamable (Stream * s, GstCaps * caps, const nvcf::Codec * codec);
 
   GstBin *bin_;                 /* the element; not a reference */
   GstNvcfStreamsHooks hooks_;

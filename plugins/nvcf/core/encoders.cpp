@@ -1,13 +1,25 @@
 #include "encoders.h"
 
+#include "codecs.h"
+
 #include <algorithm>
 #include <cctype>
 
 namespace nvcf {
 
 const std::vector<std::string>& video_encoder_preference() {
-  static const std::vector<std::string> order = {"nvh264enc", "x264enc", "openh264enc",
-                                                 "vp8enc"};
+  static const std::vector<std::string> order = [] {
+    std::vector<std::pair<unsigned, std::string>> ranked;
+    for (const Codec& c : codecs())
+      for (const CodecEncoder& e : c.encoders)
+        if (c.video && e.auto_rank)
+          ranked.emplace_back(e.auto_rank, e.factory);
+    std::sort(ranked.begin(), ranked.end());
+    std::vector<std::string> names;
+    for (auto& [rank, name] : ranked)
+      names.push_back(name);
+    return names;
+  }();
   return order;
 }
 
@@ -18,8 +30,12 @@ std::string choose_video_encoder(const std::string& requested,
     for (const auto& name : video_encoder_preference())
       if (available(name))
         return name;
-    if (error)
-      *error = "no video encoder available (tried nvh264enc, x264enc, openh264enc, vp8enc)";
+    if (error) {
+      std::string tried;
+      for (const auto& name : video_encoder_preference())
+        tried += (tried.empty() ? "" : ", ") + name;
+      *error = "no video encoder available (tried " + tried + ")";
+    }
     return "";
   }
   if (!available(requested)) {
@@ -32,48 +48,19 @@ std::string choose_video_encoder(const std::string& requested,
 
 EncoderSetup video_encoder_setup(const std::string& factory, unsigned kbps,
                                  const std::string& produced) {
-  const std::string rate = std::to_string(kbps);
   EncoderSetup s;
-  s.media_type = "video/x-h264";
-  s.parser = "h264parse";
-  /* Constrained baseline: every browser decodes it, no B-frames. */
-  s.caps = "video/x-h264,profile=constrained-baseline";
-  if (factory == "nvh264enc") {
-    /* CBR, no B-frames, infinite GOP (viewers get key units on demand),
-     * zero lookahead, a VBV of about one frame, SPS/PPS repeated. */
-    s.properties = {{"preset", "low-latency-hq"}, {"rc-mode", "cbr"}, {"bitrate", rate},
-                    {"gop-size", "-1"},           {"bframes", "0"},   {"rc-lookahead", "0"},
-                    {"zerolatency", "true"},      {"vbv-buffer-size", std::to_string(kbps / 30)},
-                    {"repeat-sequence-header", "true"}};
-    s.caps = "video/x-h264,profile=constrained-baseline";
-  } else if (factory == "x264enc") {
-    s.properties = {{"tune", "zerolatency"},  {"speed-preset", "ultrafast"},
-                    {"bitrate", rate},        {"key-int-max", "2147483647"},
-                    {"bframes", "0"},         {"rc-lookahead", "0"},
-                    {"sliced-threads", "true"}, {"vbv-buf-capacity", "33"},
-                    {"byte-stream", "true"}};
-  } else if (factory == "openh264enc") {
-    s.properties = {{"bitrate", std::to_string(kbps * 1000)}, {"usage-type", "screen"},
-                    {"rate-control", "bitrate"}, {"gop-size", "2147483647"},
-                    {"complexity", "low"}};
-  } else if (factory == "vp8enc" || factory == "vp9enc") {
-    /* libvpx's defaults (best-quality deadline, lag) are far from real time. */
-    s.media_type = factory == "vp8enc" ? "video/x-vp8" : "video/x-vp9";
-    s.parser = "";
-    s.caps = "";
-    s.properties = {{"deadline", "1"},          {"cpu-used", "8"},
-                    {"end-usage", "cbr"},       {"target-bitrate", std::to_string(kbps * 1000)},
-                    {"lag-in-frames", "0"},     {"keyframe-max-dist", "2147483647"},
-                    {"error-resilient", "default"}, {"threads", "2"}};
+  const CodecEncoder* encoder = nullptr;
+  const Codec* codec = codec_for_encoder(factory, &encoder);
+  if (codec && codec->video) {
+    s.properties = encoder->properties(kbps);
+    s.caps = encoder->caps;
   } else {
-    /* Any other encoder (x265enc, vp9enc, a hardware one): what it produces
-     * decides the parser; its own defaults stay. */
-    s.caps = "";
-    if (!produced.empty()) {
-      s.media_type = produced;
-      s.parser = video_parser_for(produced);
-    }
+    /* Any other encoder (x265enc, a hardware one): what it produces decides
+     * the parser; its own defaults stay. */
+    codec = codec_for(produced);
   }
+  s.media_type = codec ? codec->media_type : produced;
+  s.parser = codec ? codec->parser : "";
   return s;
 }
 
@@ -101,26 +88,18 @@ std::optional<BitrateProperty> encoder_bitrate_property(
 }
 
 std::string video_parser_for(const std::string& media_type) {
-  if (media_type == "video/x-h264")
-    return "h264parse";
-  if (media_type == "video/x-h265")
-    return "h265parse";
-  return "";
+  const Codec* c = codec_for(media_type);
+  return c && c->video ? c->parser : "";
 }
 
 bool supported_video_media_type(const std::string& media_type) {
-  return !payloader_for(media_type).empty() && media_type.rfind("video/", 0) == 0;
+  const Codec* c = codec_for(media_type);
+  return c && c->video;
 }
 
 std::string payloader_for(const std::string& media_type) {
-  static const std::vector<std::pair<std::string, std::string>> table = {
-      {"video/x-h264", "rtph264pay"}, {"video/x-h265", "rtph265pay"},
-      {"video/x-vp8", "rtpvp8pay"},   {"video/x-vp9", "rtpvp9pay"},
-      {"audio/x-opus", "rtpopuspay"},
-  };
-  auto it = std::find_if(table.begin(), table.end(),
-                         [&](const auto& e) { return e.first == media_type; });
-  return it == table.end() ? "" : it->second;
+  const Codec* c = codec_for(media_type);
+  return c ? c->payloader : "";
 }
 
 }  // namespace nvcf
