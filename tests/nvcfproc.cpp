@@ -24,9 +24,13 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-bool exists(const std::string& path) { return g_file_test(path.c_str(), G_FILE_TEST_EXISTS); }
+bool exists(const std::string& path) {
+  return g_file_test(path.c_str(), G_FILE_TEST_EXISTS);
+}
 
-std::string tail(const std::string& s, size_t n) { return s.size() <= n ? s : "..." + s.substr(s.size() - n); }
+std::string tail(const std::string& s, size_t n) {
+  return s.size() <= n ? s : "..." + s.substr(s.size() - n);
+}
 
 std::string program(const char* name) {
   gchar* p = g_find_program_in_path(name);
@@ -45,8 +49,8 @@ TempDir::~TempDir() {
   if (path.empty())
     return;
   nftw(
-      path.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); }, 16,
-      FTW_DEPTH | FTW_PHYS);
+      path.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return remove(p); },
+      16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void child_setup(gpointer) {
@@ -55,7 +59,8 @@ static void child_setup(gpointer) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-bool Child::start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+bool Child::start(const std::vector<std::string>& argv,
+                  const std::map<std::string, std::string>& env) {
   out_path_ = dir_.file("stdout");
   err_path_ = dir_.file("stderr");
   int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -66,12 +71,14 @@ bool Child::start(const std::vector<std::string>& argv, const std::map<std::stri
   cargv.push_back(nullptr);
   gchar** envp = g_get_environ();
   for (auto& [k, v] : env)
-    envp = v.empty() ? g_environ_unsetenv(envp, k.c_str()) : g_environ_setenv(envp, k.c_str(), v.c_str(), TRUE);
+    envp = v.empty() ? g_environ_unsetenv(envp, k.c_str())
+                     : g_environ_setenv(envp, k.c_str(), v.c_str(), TRUE);
   GError* error = nullptr;
   GPid pid = 0;
   gboolean ok = g_spawn_async_with_pipes_and_fds(
-      nullptr, cargv.data(), envp, (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL),
-      child_setup, nullptr, -1, out, err, nullptr, nullptr, 0, &pid, nullptr, nullptr, nullptr, &error);
+      nullptr, cargv.data(), envp,
+      (GSpawnFlags)(G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL), child_setup, nullptr,
+      -1, out, err, nullptr, nullptr, 0, &pid, nullptr, nullptr, nullptr, &error);
   g_strfreev(envp);
   close(out);
   close(err);
@@ -152,8 +159,8 @@ std::string Child::first_line(const std::function<bool(const std::string&)>& wan
       },
       timeout_ms, step_ms);
   if (!have)
-    g_print("[%s] no %s (%s); stderr:\n%s\n", name_.c_str(), what.c_str(), alive ? "timed out" : "exited",
-            tail(err(), 6000).c_str());
+    g_print("[%s] no %s (%s); stderr:\n%s\n", name_.c_str(), what.c_str(),
+            alive ? "timed out" : "exited", tail(err(), 6000).c_str());
   return found;
 }
 
@@ -173,7 +180,8 @@ std::string Child::describe() const {
   return name_ + " stdout: " + tail(out(), 3000) + "\n" + name_ + " stderr: " + tail(err(), 6000);
 }
 
-Finished run(const std::vector<std::string>& argv, int timeout_ms, const std::map<std::string, std::string>& env) {
+Finished run(const std::vector<std::string>& argv, int timeout_ms,
+             const std::map<std::string, std::string>& env) {
   Finished f;
   Child c(argv.empty() ? "run" : argv[0]);
   if (!c.start(argv, env))

@@ -47,7 +47,8 @@ class Child {
 
   /* Starts argv (argv[0] a path) with this environment plus env (an empty
    * value unsets); false and a test failure when it cannot start. */
-  bool start(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+  bool start(const std::vector<std::string>& argv,
+             const std::map<std::string, std::string>& env = {});
   bool running();
   /* Waits up to timeout_ms for the exit; false if it still runs. */
   bool wait_exit(int timeout_ms);
@@ -72,8 +73,8 @@ class Child {
   const std::string& name() const { return name_; }
 
  private:
-  std::string first_line(const std::function<bool(const std::string&)>& want, int timeout_ms, int step_ms,
-                         const std::string& what);
+  std::string first_line(const std::function<bool(const std::string&)>& want, int timeout_ms,
+                         int step_ms, const std::string& what);
   std::string name_;
   TempDir dir_;
   std::string out_path_, err_path_;

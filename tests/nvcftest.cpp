@@ -23,8 +23,8 @@ bool wait_until(const std::function<bool()>& pred, unsigned timeout_ms, unsigned
     if (g_get_monotonic_time() >= deadline)
       return false;
     GSource* tick = g_timeout_source_new(step_ms);
-    g_source_set_callback(tick, [](gpointer) -> gboolean { return G_SOURCE_REMOVE; }, nullptr,
-                          nullptr);
+    g_source_set_callback(
+        tick, [](gpointer) -> gboolean { return G_SOURCE_REMOVE; }, nullptr, nullptr);
     g_source_attach(tick, ctx);
     g_main_context_iteration(ctx, TRUE);
     g_source_destroy(tick);
@@ -45,7 +45,8 @@ HttpReply http(unsigned port, const std::string& method, const std::string& path
   SoupMessage* msg = soup_message_new(method.c_str(), uri.c_str());
   if (!content_type.empty() || !body.empty()) {
     GBytes* bytes = g_bytes_new(body.data(), body.size());
-    soup_message_set_request_body_from_bytes(msg, content_type.empty() ? nullptr : content_type.c_str(), bytes);
+    soup_message_set_request_body_from_bytes(
+        msg, content_type.empty() ? nullptr : content_type.c_str(), bytes);
     g_bytes_unref(bytes);
   }
   GError* error = nullptr;
@@ -142,8 +143,8 @@ Streamer::Streamer(Description, const std::string& description, const std::strin
     ADD_FAILURE() << "no nvcfwebrtcsink in: " << description;
     return;
   }
-  gchar** args = g_strsplit_set(("control-port=0 control-address=127.0.0.1 streaming-port=0 " + props).c_str(),
-                                " \t", -1);
+  gchar** args = g_strsplit_set(
+      ("control-port=0 control-address=127.0.0.1 streaming-port=0 " + props).c_str(), " \t", -1);
   for (gchar** a = args; *a; a++) {
     gchar* eq = strchr(*a, '=');
     if (!eq)

@@ -224,9 +224,9 @@ class WsClient {
 /* ------------------------------------------- GStreamer-dialect shortcuts */
 
 /* Connects and reads the welcome; returns our peer id ("" on failure). */
-inline std::string connect_gst(WsClient& c, const Streamer& s,
-                               const std::vector<std::string>& protocols = {},
-                               const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+inline std::string connect_gst(
+    WsClient& c, const Streamer& s, const std::vector<std::string>& protocols = {},
+    const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   EXPECT_TRUE(c.connect(s.streaming_port(), "/sign_in", protocols, headers)) << c.error();
   auto w = c.next_message();
   EXPECT_TRUE(w.has_value()) << "no welcome";
@@ -255,7 +255,8 @@ inline std::optional<Msg> request_session(WsClient& c, const std::string& produc
 /* startSession; the sessionStarted reply's sessionId ("" when refused).
  * Fails the test unless the reply is sessionStarted naming producer with a
  * session id; with next_frame, unless that reply is the very next frame. */
-inline std::string start_session(WsClient& c, const std::string& producer, bool next_frame = false) {
+inline std::string start_session(WsClient& c, const std::string& producer,
+                                 bool next_frame = false) {
   std::optional<Msg> m;
   if (next_frame) {
     c.send_text(R"({"type":"startSession","peerId":")" + producer + "\"}");

@@ -23,7 +23,9 @@
 
 namespace peers {
 
-inline void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+inline void sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 inline bool poll(const std::function<bool()>& pred, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -49,11 +51,14 @@ inline std::string which(const char* name) {
   return out;
 }
 
-inline std::string e2e(const std::string& name) { return std::string(NVCF_E2E_DIR) + "/" + name; }
+inline std::string e2e(const std::string& name) {
+  return std::string(NVCF_E2E_DIR) + "/" + name;
+}
 
 /* "" when node and these node_modules (and programs) are there, else what
  * is missing. */
-inline std::string missing(const std::vector<std::string>& modules, const std::vector<std::string>& programs = {}) {
+inline std::string missing(const std::vector<std::string>& modules,
+                           const std::vector<std::string>& programs = {}) {
   std::string gone;
   auto add = [&](const std::string& what) { gone += (gone.empty() ? "" : ", ") + what; };
   if (which("node").empty())
@@ -68,13 +73,13 @@ inline std::string missing(const std::vector<std::string>& modules, const std::v
 }
 
 /* Skipped when missing, failed when the build asked for the peers. */
-#define PEERS_REQUIRE(...)                                                   \
-  do {                                                                       \
-    std::string gone_ = peers::missing(__VA_ARGS__);                         \
+#define PEERS_REQUIRE(...)                                                     \
+  do {                                                                         \
+    std::string gone_ = peers::missing(__VA_ARGS__);                           \
     if (!gone_.empty() && g_strcmp0(g_getenv("NVCF_REQUIRE_PEERS"), "1") == 0) \
-      FAIL() << "missing for this real-peer test: " << gone_;                \
-    if (!gone_.empty())                                                      \
-      GTEST_SKIP() << "missing for this real-peer test: " << gone_;          \
+      FAIL() << "missing for this real-peer test: " << gone_;                  \
+    if (!gone_.empty())                                                        \
+      GTEST_SKIP() << "missing for this real-peer test: " << gone_;            \
   } while (0)
 
 /* A child process; stdout and stderr go to files. */
@@ -156,7 +161,8 @@ class Watchdog {
     thread_ = std::thread([this, timeout_s] {
       std::unique_lock<std::mutex> l(m_);
       if (!cv_.wait_for(l, std::chrono::seconds(timeout_s), [&] { return disarmed_; })) {
-        fprintf(stderr, "\nWATCHDOG: %s did not finish within %d s: deadlock. Failing.\n", what_, timeout_s);
+        fprintf(stderr, "\nWATCHDOG: %s did not finish within %d s: deadlock. Failing.\n", what_,
+                timeout_s);
         fflush(stderr);
         _exit(1);
       }

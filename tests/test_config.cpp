@@ -25,8 +25,8 @@ TEST(PortRange, Parses) {
 }
 
 TEST(PortRange, RefusesBadValues) {
-  for (const char* bad : {"", "abc", "48020-47998", "80-90", "1000-2000", "2000-70000",
-                          "1-", "-5", "100000", "5000-6000-7000", "5000:6000"}) {
+  for (const char* bad : {"", "abc", "48020-47998", "80-90", "1000-2000", "2000-70000", "1-", "-5",
+                          "100000", "5000-6000-7000", "5000:6000"}) {
     std::string error;
     EXPECT_FALSE(parse_port_range(bad, &error)) << bad;
     EXPECT_NE(error.find("invalid port range"), std::string::npos) << bad;
@@ -132,20 +132,24 @@ TEST(ControlApi, Credentials) {
   FakeStreamer f;
   const char* good = R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p"})";
   EXPECT_EQ(nvcf::control_handle(request("GET", "/v1/streaming/creds"), f.hooks()).status, 405u);
-  EXPECT_EQ(nvcf::control_handle(request("POST", "/v1/streaming/creds", "text/plain", good), f.hooks()).status,
-            415u);
+  EXPECT_EQ(
+      nvcf::control_handle(request("POST", "/v1/streaming/creds", "text/plain", good), f.hooks())
+          .status,
+      415u);
   auto rq = request("POST", "/v1/streaming/creds", "application/json", good);
   rq.content_length = nvcf::kMaxControlBody + 1;
   EXPECT_EQ(nvcf::control_handle(rq, f.hooks()).status, 413u);
   EXPECT_FALSE(f.stored);
-  auto r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", good), f.hooks());
+  auto r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", good),
+                                f.hooks());
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"success":true})");
   ASSERT_TRUE(f.stored);
   EXPECT_EQ(f.stored->stun_ip, "1.2.3.4");
   EXPECT_EQ(r.log.find("\"p\""), std::string::npos);
   f.stored.reset();
-  r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", "{"), f.hooks());
+  r = nvcf::control_handle(request("POST", "/v1/streaming/creds", "application/json", "{"),
+                           f.hooks());
   EXPECT_EQ(r.status, 400u);
   EXPECT_FALSE(f.stored);
   EXPECT_EQ(nvcf::control_handle(request("GET", "/v1/other"), f.hooks()).status, 404u);
@@ -155,19 +159,23 @@ TEST(ControlApi, EndSession) {
   FakeStreamer f;
   const char* path = "/v1/streaming/endsession";
   auto r = nvcf::control_handle(
-      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":true})"), f.hooks());
+      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":true})"),
+      f.hooks());
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
   r = nvcf::control_handle(
-      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":false})"), f.hooks());
+      request("POST", path, "application/json", R"({"sessionId":"s1","gracefulShutdown":false})"),
+      f.hooks());
   EXPECT_EQ(r.body, R"({"sessionStatus":"AWAITING_RESUME"})");
   /* gracefulShutdown is optional and defaults to a graceful end. */
-  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"s1"})"), f.hooks());
+  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"s1"})"),
+                           f.hooks());
   EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
   ASSERT_EQ(f.ended.size(), 3u);
   EXPECT_EQ(f.ended[1], std::make_pair(std::string("s1"), false));
 
-  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"nope"})"), f.hooks());
+  r = nvcf::control_handle(request("POST", path, "application/json", R"({"sessionId":"nope"})"),
+                           f.hooks());
   EXPECT_EQ(r.status, 404u);
   EXPECT_NE(r.body.find("no such session"), std::string::npos);
 
@@ -180,5 +188,6 @@ TEST(ControlApi, EndSession) {
   }
   EXPECT_TRUE(f.ended.empty());  // bad bodies end nothing
   EXPECT_EQ(nvcf::control_handle(request("GET", path), f.hooks()).status, 405u);
-  EXPECT_EQ(nvcf::control_handle(request("POST", path, "text/plain", "{}"), f.hooks()).status, 415u);
+  EXPECT_EQ(nvcf::control_handle(request("POST", path, "text/plain", "{}"), f.hooks()).status,
+            415u);
 }

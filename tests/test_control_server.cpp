@@ -94,8 +94,8 @@ TEST_F(ControlServer, StatusCodes) {
   EXPECT_EQ(http(port, "POST", "/v1/streaming/creds", "application/json", "{nope").status, 400u);
   EXPECT_EQ(http(port, "POST", "/v1/streaming/creds", "text/plain", kGoodCreds).status, 415u);
   EXPECT_EQ(http(port, "POST", "/v1/streaming/creds", "", kGoodCreds).status, 415u);
-  EXPECT_EQ(http(port, "POST", "/v1/streaming/creds", "application/json; charset=utf-8",
-                 kGoodCreds).status,
+  EXPECT_EQ(http(port, "POST", "/v1/streaming/creds", "application/json; charset=utf-8", kGoodCreds)
+                .status,
             200u);
 
   std::string big(64 * 1024 + 1, ' ');

@@ -16,32 +16,55 @@ struct Case {
 
 const Case kCases[] = {
     {"minimal", R"({"stunIp":"10.0.0.1","stunPort":3478,"username":"u","password":"p"})", true, ""},
-    {"hostname", R"({"stunIp":"turn.example.com","stunPort":1,"username":"u","password":"p"})", true, ""},
+    {"hostname", R"({"stunIp":"turn.example.com","stunPort":1,"username":"u","password":"p"})",
+     true, ""},
     {"ipv6", R"({"stunIp":"fd00::1","stunPort":65535,"username":"","password":""})", true, ""},
-    {"shared port", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":48000})", true, ""},
-    {"null shared port", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":null})", true, ""},
-    {"extra field", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","x":[1]})", true, ""},
+    {"shared port",
+     R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":48000})",
+     true, ""},
+    {"null shared port",
+     R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":null})",
+     true, ""},
+    {"extra field", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","x":[1]})",
+     true, ""},
     {"not json", R"({"stunIp":)", false, ""},
     {"array root", R"([1,2])", false, ""},
     {"empty body", "", false, ""},
     {"missing ip", R"({"stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
     {"empty ip", R"({"stunIp":"","stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
-    {"numeric ip", R"({"stunIp":7,"stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
-    {"bad ipv4", R"({"stunIp":"300.1.1.1","stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
-    {"bad host", R"({"stunIp":"a b","stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
-    {"host with scheme", R"({"stunIp":"stun://x","stunPort":3478,"username":"u","password":"p"})", false, "stunIp"},
+    {"numeric ip", R"({"stunIp":7,"stunPort":3478,"username":"u","password":"p"})", false,
+     "stunIp"},
+    {"bad ipv4", R"({"stunIp":"300.1.1.1","stunPort":3478,"username":"u","password":"p"})", false,
+     "stunIp"},
+    {"bad host", R"({"stunIp":"a b","stunPort":3478,"username":"u","password":"p"})", false,
+     "stunIp"},
+    {"host with scheme", R"({"stunIp":"stun://x","stunPort":3478,"username":"u","password":"p"})",
+     false, "stunIp"},
     {"missing port", R"({"stunIp":"1.2.3.4","username":"u","password":"p"})", false, "stunPort"},
-    {"port zero", R"({"stunIp":"1.2.3.4","stunPort":0,"username":"u","password":"p"})", false, "stunPort"},
-    {"port too big", R"({"stunIp":"1.2.3.4","stunPort":65536,"username":"u","password":"p"})", false, "stunPort"},
-    {"port string", R"({"stunIp":"1.2.3.4","stunPort":"3478","username":"u","password":"p"})", false, "stunPort"},
-    {"port float", R"({"stunIp":"1.2.3.4","stunPort":3478.5,"username":"u","password":"p"})", false, "stunPort"},
-    {"port negative", R"({"stunIp":"1.2.3.4","stunPort":-1,"username":"u","password":"p"})", false, "stunPort"},
-    {"missing username", R"({"stunIp":"1.2.3.4","stunPort":3478,"password":"p"})", false, "username"},
-    {"username number", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":5,"password":"p"})", false, "username"},
-    {"missing password", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u"})", false, "password"},
-    {"password null", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":null})", false, "password"},
-    {"shared port bad", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":70000})", false, "privateSharedPort"},
-    {"shared port string", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":"1"})", false, "privateSharedPort"},
+    {"port zero", R"({"stunIp":"1.2.3.4","stunPort":0,"username":"u","password":"p"})", false,
+     "stunPort"},
+    {"port too big", R"({"stunIp":"1.2.3.4","stunPort":65536,"username":"u","password":"p"})",
+     false, "stunPort"},
+    {"port string", R"({"stunIp":"1.2.3.4","stunPort":"3478","username":"u","password":"p"})",
+     false, "stunPort"},
+    {"port float", R"({"stunIp":"1.2.3.4","stunPort":3478.5,"username":"u","password":"p"})", false,
+     "stunPort"},
+    {"port negative", R"({"stunIp":"1.2.3.4","stunPort":-1,"username":"u","password":"p"})", false,
+     "stunPort"},
+    {"missing username", R"({"stunIp":"1.2.3.4","stunPort":3478,"password":"p"})", false,
+     "username"},
+    {"username number", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":5,"password":"p"})",
+     false, "username"},
+    {"missing password", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u"})", false,
+     "password"},
+    {"password null", R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":null})",
+     false, "password"},
+    {"shared port bad",
+     R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":70000})",
+     false, "privateSharedPort"},
+    {"shared port string",
+     R"({"stunIp":"1.2.3.4","stunPort":3478,"username":"u","password":"p","privateSharedPort":"1"})",
+     false, "privateSharedPort"},
 };
 
 class CredentialsTable : public ::testing::TestWithParam<Case> {};
@@ -59,14 +82,13 @@ TEST_P(CredentialsTable, ValidatesEveryField) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(All, CredentialsTable, ::testing::ValuesIn(kCases),
-                         [](const auto& info) {
-                           std::string n = info.param.name;
-                           for (char& ch : n)
-                             if (!isalnum(static_cast<unsigned char>(ch)))
-                               ch = '_';
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(All, CredentialsTable, ::testing::ValuesIn(kCases), [](const auto& info) {
+  std::string n = info.param.name;
+  for (char& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch)))
+      ch = '_';
+  return n;
+});
 
 }  // namespace
 

@@ -16,8 +16,8 @@ Props read(GstElement* e) {
   Props p;
   gchar *endpoint, *range, *address;
   g_object_get(e, "control-port", &p.control, "streaming-port", &p.streaming, "start-endpoint",
-               &endpoint, "port-range", &range, "control-address", &address, "max-sessions",
-               &p.max, NULL);
+               &endpoint, "port-range", &range, "control-address", &address, "max-sessions", &p.max,
+               NULL);
   p.endpoint = endpoint;
   p.range = range;
   p.address = address;
@@ -77,8 +77,10 @@ TEST_F(Element, BadEnvironmentFallsBackToDefaults) {
   setenv("NVCF_SESSION_POLICY", "sometimes", 1);
   /* Each bad value is named on stderr (g_warning), whatever GST_DEBUG says. */
   g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*CONTROL_SERVER_PORT*");
-  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*STREAMING_PORT_BINDING_RANGE*using 47998-48020*");
-  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING, "*NVCF_SESSION_POLICY must be reuse or exit*");
+  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING,
+                        "*STREAMING_PORT_BINDING_RANGE*using 47998-48020*");
+  g_test_expect_message(nullptr, G_LOG_LEVEL_WARNING,
+                        "*NVCF_SESSION_POLICY must be reuse or exit*");
   GstElement* e = make();
   g_test_assert_expected_messages();
   unsetenv("NVCF_SESSION_POLICY");
@@ -150,8 +152,9 @@ std::pair<guint, std::string> encoder_stats(GstElement* sink) {
 /* Encoded input: the bitrate is the upstream encoder's (through capsfilter
  * and queue), not the element's video-bitrate, which it does not use. */
 TEST_F(Element, StatsBitrateFromUpstreamEncoder) {
-  nvcftest::Streamer x264("video-bitrate=4000",
-                          "videotestsrc ! x264enc bitrate=600 ! video/x-h264,profile=constrained-baseline ! queue");
+  nvcftest::Streamer x264(
+      "video-bitrate=4000",
+      "videotestsrc ! x264enc bitrate=600 ! video/x-h264,profile=constrained-baseline ! queue");
   ASSERT_NE(x264.sink(), nullptr);
   EXPECT_EQ(encoder_stats(x264.sink()), std::make_pair(600u, std::string("x264enc")));
 

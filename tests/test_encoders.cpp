@@ -28,11 +28,14 @@ std::string property(const nvcf::EncoderSetup& s, const std::string& name) {
 
 TEST(EncoderChoice, AutoPrefersHardwareThenH264ThenVp8) {
   std::string error;
-  EXPECT_EQ(choose_video_encoder("auto", only({"nvh264enc", "x264enc", "vp8enc"}), &error), "nvh264enc");
-  EXPECT_EQ(choose_video_encoder("auto", only({"x264enc", "openh264enc", "vp8enc"}), &error), "x264enc");
+  EXPECT_EQ(choose_video_encoder("auto", only({"nvh264enc", "x264enc", "vp8enc"}), &error),
+            "nvh264enc");
+  EXPECT_EQ(choose_video_encoder("auto", only({"x264enc", "openh264enc", "vp8enc"}), &error),
+            "x264enc");
   EXPECT_EQ(choose_video_encoder("auto", only({"openh264enc", "vp8enc"}), &error), "openh264enc");
   EXPECT_EQ(choose_video_encoder("auto", only({"vp8enc"}), &error), "vp8enc");
-  EXPECT_EQ(choose_video_encoder("", only({"vp8enc", "x264enc"}), &error), "x264enc") << "empty means auto";
+  EXPECT_EQ(choose_video_encoder("", only({"vp8enc", "x264enc"}), &error), "x264enc")
+      << "empty means auto";
 }
 
 TEST(EncoderChoice, NothingUsableSaysWhatWasTried) {
@@ -112,7 +115,8 @@ TEST(EncoderSetup, PropertiesExistOnInstalledEncoders) {
       g_value_init(&got, spec->value_type);
       g_value_init(&want, spec->value_type);
       g_object_get_property(G_OBJECT(enc), name.c_str(), &got);
-      ASSERT_TRUE(gst_value_deserialize(&want, value.c_str())) << factory << "." << name << "=" << value;
+      ASSERT_TRUE(gst_value_deserialize(&want, value.c_str()))
+          << factory << "." << name << "=" << value;
       EXPECT_EQ(gst_value_compare(&got, &want), GST_VALUE_EQUAL)
           << factory << "." << name << ": set " << value << ", got " << gst_value_serialize(&got);
       g_value_unset(&got);

@@ -49,20 +49,23 @@ TEST(IceServers, CredsUseTurn) {
 }
 
 TEST(IceServers, StunOverrideWins) {
-  nvcf::IceServers s = nvcf::ice_servers(creds(), nvcf::CredsUse::Both, "stun://192.0.2.1:19302", "");
+  nvcf::IceServers s =
+      nvcf::ice_servers(creds(), nvcf::CredsUse::Both, "stun://192.0.2.1:19302", "");
   EXPECT_EQ(s.stun, "stun://192.0.2.1:19302");
   EXPECT_EQ(s.turn, kTurn);  // the other one still from the credentials
 }
 
 TEST(IceServers, TurnOverrideWins) {
-  nvcf::IceServers s = nvcf::ice_servers(creds(), nvcf::CredsUse::Both, "", "turn://a:b@192.0.2.1:3478");
+  nvcf::IceServers s =
+      nvcf::ice_servers(creds(), nvcf::CredsUse::Both, "", "turn://a:b@192.0.2.1:3478");
   EXPECT_EQ(s.stun, kStun);
   EXPECT_EQ(s.turn, "turn://a:b@192.0.2.1:3478");
 }
 
 /* An override applies even where creds-use would leave that server out. */
 TEST(IceServers, OverridesBeyondCredsUse) {
-  nvcf::IceServers s = nvcf::ice_servers(creds(), nvcf::CredsUse::Stun, "", "turn://a:b@192.0.2.1:3478");
+  nvcf::IceServers s =
+      nvcf::ice_servers(creds(), nvcf::CredsUse::Stun, "", "turn://a:b@192.0.2.1:3478");
   EXPECT_EQ(s.stun, kStun);
   EXPECT_EQ(s.turn, "turn://a:b@192.0.2.1:3478");
   s = nvcf::ice_servers(creds(), nvcf::CredsUse::Turn, "stun://192.0.2.1:3478", "");
@@ -72,8 +75,8 @@ TEST(IceServers, OverridesBeyondCredsUse) {
 
 /* Outside NVCF: only the explicit servers, with no credentials posted. */
 TEST(IceServers, OverridesWithoutCredentials) {
-  nvcf::IceServers s =
-      nvcf::ice_servers(std::nullopt, nvcf::CredsUse::Both, "stun://192.0.2.1:3478", "turn://a:b@192.0.2.1:3478");
+  nvcf::IceServers s = nvcf::ice_servers(std::nullopt, nvcf::CredsUse::Both,
+                                         "stun://192.0.2.1:3478", "turn://a:b@192.0.2.1:3478");
   EXPECT_EQ(s.stun, "stun://192.0.2.1:3478");
   EXPECT_EQ(s.turn, "turn://a:b@192.0.2.1:3478");
 }

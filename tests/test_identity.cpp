@@ -20,7 +20,8 @@ TEST(Identity, TokenWinsOverCookie) {
 }
 
 TEST(Identity, CookieLast) {
-  auto id = nvcf::identity_from_handshake({"", {"x-nv-sessionid.s1"}, "a=b;  nvcf-request-id=c1 ;z=9"});
+  auto id =
+      nvcf::identity_from_handshake({"", {"x-nv-sessionid.s1"}, "a=b;  nvcf-request-id=c1 ;z=9"});
   EXPECT_EQ(id.request_id, "c1");
   EXPECT_EQ(id.session_token, "s1");
   EXPECT_EQ(nvcf::identity_from_handshake({"", {}, "nvcf-request-idx=1"}).request_id, "");

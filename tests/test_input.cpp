@@ -55,7 +55,6 @@ std::string navigation_request(const std::string& event) {
 #define EXPECT_CONTAINS(haystack, needle) \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << (haystack)
 
-
 }  // namespace
 
 /* ---- events, on the "input" channel ---- */
@@ -163,7 +162,8 @@ TEST(InputEvents, Mid) {
   EXPECT_EQ(input_ok(R"({"event":"MouseMove","x":1,"y":2,"mid":"video0"})").mid,
             std::optional<std::string>("video0"));
   EXPECT_FALSE(input_ok(R"({"event":"MouseMove","x":1,"y":2,"mid":null})").mid.has_value());
-  EXPECT_CONTAINS(input_error(R"({"event":"MouseMove","x":1,"y":2,"mid":0})"), "\"mid\" must be a string");
+  EXPECT_CONTAINS(input_error(R"({"event":"MouseMove","x":1,"y":2,"mid":0})"),
+                  "\"mid\" must be a string");
 }
 
 TEST(InputEvents, EventNames) {
@@ -171,9 +171,9 @@ TEST(InputEvents, EventNames) {
                       Type::MouseScroll, Type::KeyPress,         Type::KeyRelease,
                       Type::TouchDown,   Type::TouchMotion,      Type::TouchUp,
                       Type::TouchFrame,  Type::TouchCancel};
-  const char* names[] = {"MouseMove",  "MouseButtonPress", "MouseButtonRelease", "MouseScroll",
-                         "KeyPress",   "KeyRelease",       "TouchDown",          "TouchMotion",
-                         "TouchUp",    "TouchFrame",       "TouchCancel"};
+  const char* names[] = {"MouseMove", "MouseButtonPress", "MouseButtonRelease", "MouseScroll",
+                         "KeyPress",  "KeyRelease",       "TouchDown",          "TouchMotion",
+                         "TouchUp",   "TouchFrame",       "TouchCancel"};
   for (size_t i = 0; i < std::size(all); i++) {
     EXPECT_STREQ(nvcf::navigation_event_name(all[i]), names[i]);
   }
@@ -253,7 +253,8 @@ TEST(InputErrors, EventName) {
   EXPECT_CONTAINS(input_error(R"({"x":1,"y":2})"), "missing \"event\"");
   EXPECT_CONTAINS(input_error(R"({"event":5})"), "\"event\" must be a string");
   EXPECT_CONTAINS(input_error(R"({"event":null})"), "\"event\" must be a string");
-  EXPECT_CONTAINS(input_error(R"({"event":"MouseWarp","x":1,"y":2})"), "unknown event \"MouseWarp\"");
+  EXPECT_CONTAINS(input_error(R"({"event":"MouseWarp","x":1,"y":2})"),
+                  "unknown event \"MouseWarp\"");
   EXPECT_CONTAINS(input_error(R"({"event":"Command","command":"menu1"})"), "unknown event");
   EXPECT_CONTAINS(input_error(R"({"event":"mousemove","x":1,"y":2})"), "unknown event");
 }
@@ -266,11 +267,13 @@ TEST(InputErrors, Coordinates) {
   EXPECT_CONTAINS(input_error(R"({"event":"MouseMove","x":1,"y":true})"), "\"y\" must be a number");
   EXPECT_CONTAINS(input_error(R"({"event":"MouseMove","x":null,"y":1})"), "\"x\" must be a number");
   EXPECT_CONTAINS(input_error(R"({"event":"MouseMove","x":[1],"y":1})"), "\"x\" must be a number");
-  EXPECT_CONTAINS(input_error(R"({"event":"TouchUp","identifier":1,"x":1})"), "TouchUp: missing \"y\"");
+  EXPECT_CONTAINS(input_error(R"({"event":"TouchUp","identifier":1,"x":1})"),
+                  "TouchUp: missing \"y\"");
   EXPECT_CONTAINS(input_error(R"({"event":"MouseScroll","x":1,"y":1,"delta_x":1})"),
                   "missing \"delta_y\"");
-  EXPECT_CONTAINS(input_error(R"({"event":"TouchDown","identifier":1,"x":1,"y":1,"pressure":"hard"})"),
-                  "\"pressure\" must be a number");
+  EXPECT_CONTAINS(
+      input_error(R"({"event":"TouchDown","identifier":1,"x":1,"y":1,"pressure":"hard"})"),
+      "\"pressure\" must be a number");
 }
 
 TEST(InputErrors, Button) {
@@ -469,10 +472,12 @@ TEST(ControlErrors, NavigationEvent) {
 
 TEST(ControlErrors, CustomUpstreamEvent) {
   auto custom = [](const std::string& members) {
-    return control_error(R"({"id":2,"request":{"type":"customUpstreamEvent")" + members + "}}").error;
+    return control_error(R"({"id":2,"request":{"type":"customUpstreamEvent")" + members + "}}")
+        .error;
   };
   EXPECT_CONTAINS(custom(R"(,"structure":{})"), "customUpstreamEvent: missing \"structureName\"");
-  EXPECT_CONTAINS(custom(R"(,"structureName":7,"structure":{})"), "\"structureName\" must be a string");
+  EXPECT_CONTAINS(custom(R"(,"structureName":7,"structure":{})"),
+                  "\"structureName\" must be a string");
   EXPECT_CONTAINS(custom(R"(,"structureName":"","structure":{})"), "\"structureName\" is empty");
   EXPECT_CONTAINS(custom(R"(,"structureName":"x")"), "customUpstreamEvent: missing \"structure\"");
   EXPECT_CONTAINS(custom(R"(,"structureName":"x","structure":[1])"),
@@ -513,14 +518,16 @@ TEST(ControlReply, Success) {
 }
 
 TEST(ControlReply, SameTypeForEveryRequest) {
-  for (const char* request : {R"({"id":0,"request":{"type":"navigationEvent","event":{"event":"TouchFrame"}}})",
-                              R"({"id":1,"request":{"type":"customUpstreamEvent","structureName":"s","structure":{}}})",
-                              R"({"id":2,"request":{"type":"noSuchRequest"}})"}) {
+  for (const char* request :
+       {R"({"id":0,"request":{"type":"navigationEvent","event":{"event":"TouchFrame"}}})",
+        R"({"id":1,"request":{"type":"customUpstreamEvent","structureName":"s","structure":{}}})",
+        R"({"id":2,"request":{"type":"noSuchRequest"}})"}) {
     ControlParse p = nvcf::parse_control_message(request);
     ASSERT_TRUE(p.id) << request;
     Json reply = Json::parse(nvcf::control_reply(p.id, p.error));
     ASSERT_NE(reply.object(), nullptr) << request;
-    EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage") << request;
+    EXPECT_STREQ(json_object_get_string_member(reply.object(), "type"), "ControlResponseMessage")
+        << request;
     EXPECT_EQ(json_object_get_int_member(reply.object(), "id"), *p.id) << request;
   }
 }

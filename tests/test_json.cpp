@@ -57,8 +57,7 @@ TEST(Json, ObjectHelperRefusesDeepNesting) {
 
 TEST(Json, ControlMessageRefusesDeepNesting) {
   for (const std::string& text :
-       {deep_arrays(), deep_objects(),
-        R"({"id":1,"request":)" + deep_arrays() + "}",
+       {deep_arrays(), deep_objects(), R"({"id":1,"request":)" + deep_arrays() + "}",
         /* The request may come wrapped in a JSON string: parsed again. */
         R"({"id":2,"request":)" + quoted(deep_arrays()) + "}",
         R"({"id":3,"request":{"type":"customUpstreamEvent","structureName":"e","structure":)" +
@@ -70,8 +69,8 @@ TEST(Json, ControlMessageRefusesDeepNesting) {
 }
 
 TEST(Json, InputMessageRefusesDeepNesting) {
-  for (const std::string& text : {deep_arrays(), deep_objects(),
-                                  R"({"event":"MouseMove","x":)" + deep_arrays() + "}"}) {
+  for (const std::string& text :
+       {deep_arrays(), deep_objects(), R"({"event":"MouseMove","x":)" + deep_arrays() + "}"}) {
     nvcf::InputParse p = nvcf::parse_input_message(text);
     EXPECT_FALSE(p.event);
     EXPECT_NE(p.error.find("nested deeper"), std::string::npos) << p.error;

@@ -68,7 +68,8 @@ static nvcftest::Finished run_streamer(std::vector<std::string> args, int timeou
 
 TEST(Launcher, PrintsSubstitutedPipeline) {
   g_setenv("NVCF_TEST_PATTERN", "ball", TRUE);
-  nvcftest::Finished r = run_streamer({"--print-pipeline", "videotestsrc pattern=${NVCF_TEST_PATTERN} ! fakesink"});
+  nvcftest::Finished r =
+      run_streamer({"--print-pipeline", "videotestsrc pattern=${NVCF_TEST_PATTERN} ! fakesink"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "videotestsrc pattern=ball ! fakesink\n");
 }
@@ -111,7 +112,8 @@ TEST(Launcher, Errors) {
 }
 
 TEST(Launcher, GStreamerOptionsAccepted) {
-  nvcftest::Finished r = run_streamer({"--gst-debug-level=0", "--print-pipeline", "fakesrc ! fakesink"});
+  nvcftest::Finished r =
+      run_streamer({"--gst-debug-level=0", "--print-pipeline", "fakesrc ! fakesink"});
   EXPECT_EQ(r.code, 0) << r.err;
   nvcftest::Finished help = run_streamer({"--help-gst"});
   EXPECT_EQ(help.code, 0);
@@ -135,5 +137,9 @@ static void stop_with(int sig) {
   EXPECT_EQ(WEXITSTATUS(c.exit_status()), 0);
 }
 
-TEST(Launcher, StopsCleanlyOnSigterm) { stop_with(SIGTERM); }
-TEST(Launcher, StopsCleanlyOnSigint) { stop_with(SIGINT); }
+TEST(Launcher, StopsCleanlyOnSigterm) {
+  stop_with(SIGTERM);
+}
+TEST(Launcher, StopsCleanlyOnSigint) {
+  stop_with(SIGINT);
+}

@@ -26,7 +26,9 @@ const char* kSource = "videotestsrc is-live=true ! video/x-raw,width=160,height=
 const char* kProps = "ice-addresses=127.0.0.1 video-encoder=x264enc";
 
 /* The readiness state over HTTP. */
-std::string ready_state(const Streamer& s) { return ready(s.control_port()).state; }
+std::string ready_state(const Streamer& s) {
+  return ready(s.control_port()).state;
+}
 
 bool wait_state(const Streamer& s, const std::string& state, unsigned timeout_ms) {
   return wait_ready_state(s.control_port(), state, timeout_ms);
@@ -117,7 +119,8 @@ TEST_F(Lifecycle, ReadinessTable) {
   connect_gst(b, s, {"nvcf-reqid.req-1"});
   EXPECT_EQ(start_session(b, producer), sid);
   EXPECT_EQ(ready_state(s), "busy");
-  auto offer = b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+  auto offer =
+      b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
   ASSERT_TRUE(offer) << "no new offer after resume";
   EXPECT_EQ((*offer)["sessionId"].str(), sid);
 
@@ -149,7 +152,8 @@ static void resume_with(const std::vector<std::string>& protocols, const Headers
   std::string sid = start_session(a, producer);
   ASSERT_FALSE(sid.empty());
   a.abort();
-  ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000)) << "the identity was not seen: the session ended";
+  ASSERT_TRUE(wait_state(s, "awaiting-resume", 5000))
+      << "the identity was not seen: the session ended";
 
   WsClient stranger;
   connect_gst(stranger, s, other_protocols, other_headers);
@@ -159,7 +163,8 @@ static void resume_with(const std::vector<std::string>& protocols, const Headers
   WsClient b;
   connect_gst(b, s, protocols, headers);
   EXPECT_EQ(start_session(b, producer), sid);
-  auto offer = b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+  auto offer =
+      b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
   ASSERT_TRUE(offer) << "no new offer after resume";
   EXPECT_EQ((*offer)["sessionId"].str(), sid);
   EXPECT_EQ(ready_state(s), "busy");
@@ -248,7 +253,8 @@ TEST_F(Lifecycle, SessionLogLinesCarryTheRequestId) {
       continue;
     about_session++;
     categories.insert(line.substr(0, line.find(':')));
-    EXPECT_NE(line.find(label), std::string::npos) << "no \"" << label << "\" in: " << line.substr(0, 300);
+    EXPECT_NE(line.find(label), std::string::npos)
+        << "no \"" << label << "\" in: " << line.substr(0, 300);
   }
   /* The capture works and covers the sink and the session objects:
    * starting, client gone, resumed, endsession, ending, session stopped. */
@@ -296,7 +302,8 @@ TEST_F(Lifecycle, NvidiaPeerResumes) {
   auto s = playing();
   auto join = [&](WsClient& c) {
     EXPECT_TRUE(c.connect(s->streaming_port(), "/sign_in?peer_id=peer-7&version=2"));
-    c.send_text(R"({"ackid":1,"peer_info":{"browser":"x","connected":true,"id":2,"name":"peer-7","peerRole":0,"resolution":"1920x1080","version":2}})");
+    c.send_text(
+        R"({"ackid":1,"peer_info":{"browser":"x","connected":true,"id":2,"name":"peer-7","peerRole":0,"resolution":"1920x1080","version":2}})");
     return c.next_matching([](const Msg& m) { return m["peer_msg"].exists(); }, 10000);
   };
   WsClient a;
@@ -320,8 +327,10 @@ TEST_F(Lifecycle, EndSessionEndpoint) {
 
   EXPECT_EQ(http(port, "POST", path, "application/json", "{").status, 400u);
   EXPECT_EQ(http(port, "POST", path, "application/json", R"({"sessionId":7})").status, 400u);
-  EXPECT_EQ(http(port, "POST", path, "application/json",
-                 R"({"sessionId":"x","gracefulShutdown":"no"})").status, 400u);
+  EXPECT_EQ(
+      http(port, "POST", path, "application/json", R"({"sessionId":"x","gracefulShutdown":"no"})")
+          .status,
+      400u);
   auto unknown = http(port, "POST", path, "application/json", R"({"sessionId":"nope"})");
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_EQ(ready_state(*s), "busy");  // nothing changed
@@ -335,7 +344,8 @@ TEST_F(Lifecycle, EndSessionEndpoint) {
   EXPECT_EQ(ready_state(*s), "awaiting-resume");
 
   /* Graceful, by request id: over. */
-  r = http(port, "POST", path, "application/json", R"({"sessionId":"rq-9","gracefulShutdown":true})");
+  r = http(port, "POST", path, "application/json",
+           R"({"sessionId":"rq-9","gracefulShutdown":true})");
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, R"({"sessionStatus":"COMPLETE"})");
   EXPECT_TRUE(wait_state(*s, "ready", 3000));
@@ -564,11 +574,12 @@ static void start_launcher(Launcher& c, std::vector<std::string> extra = {}) {
   }
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(desc);
-  ASSERT_TRUE(c.child.start(argv, {{"CONTROL_SERVER_PORT", "0"},
-                                   {"STREAMING_SERVER_PORT", "0"},
-                                   {"NVCF_SESSION_POLICY", ""}}));
+  ASSERT_TRUE(c.child.start(
+      argv,
+      {{"CONTROL_SERVER_PORT", "0"}, {"STREAMING_SERVER_PORT", "0"}, {"NVCF_SESSION_POLICY", ""}}));
   std::string line = c.child.line("nvcf-streamer: control-port=", 30000);
-  sscanf(line.c_str(), "nvcf-streamer: control-port=%u streaming-port=%u", &c.control, &c.streaming);
+  sscanf(line.c_str(), "nvcf-streamer: control-port=%u streaming-port=%u", &c.control,
+         &c.streaming);
   ASSERT_NE(c.streaming, 0u) << c.child.describe();
 }
 
@@ -627,7 +638,8 @@ TEST_F(Lifecycle, LauncherExitsAfterTheResumeWindow) {
    * streamer saw the drop; well inside that it must still be there. */
   EXPECT_EQ(c.child.wait_exit_code(2500), -1) << "exited inside the resume window";
   EXPECT_EQ(c.ready_state(), "awaiting-resume");
-  EXPECT_EQ(c.child.wait_exit_code((kResumeS + 8) * 1000), 0) << "did not exit 0 after the resume window";
+  EXPECT_EQ(c.child.wait_exit_code((kResumeS + 8) * 1000), 0)
+      << "did not exit 0 after the resume window";
   EXPECT_GT((g_get_monotonic_time() - dropped) / 1e6, kResumeS - 1.0);
 }
 
@@ -675,16 +687,16 @@ TEST_F(Lifecycle, SigtermDuringSessionReusePolicy) {
  * watchdog can keep the 5 s bound (and --stop-timeout=30 is capped). */
 TEST_F(Lifecycle, StuckStopEndsWithin5s) {
   Launcher c;
-  start_launcher(c,
-                 {"--stop-timeout=30",
-                  "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"});
+  start_launcher(c, {"--stop-timeout=30",
+                     "videotestsrc is-live=true ! identity sleep-time=30000000 ! nvcfwebrtcsink"});
   pause(1500);  // the first buffer reaches identity: nothing to poll for
   gint64 t0 = g_get_monotonic_time();
   c.child.signal(SIGTERM);
   EXPECT_EQ(c.child.wait_exit_code(7000), 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);
   std::string err = c.child.err();
-  EXPECT_NE(err.find("--stop-timeout 30 would break the 5 s shutdown bound"), std::string::npos) << err;
+  EXPECT_NE(err.find("--stop-timeout 30 would break the 5 s shutdown bound"), std::string::npos)
+      << err;
   EXPECT_NE(err.find("shutdown did not finish"), std::string::npos) << err;
 }
 
@@ -692,7 +704,8 @@ TEST_F(Lifecycle, StuckStopEndsWithin5s) {
  * first signal waits --stop-timeout (capped at 3 s); the second must not. */
 TEST_F(Lifecycle, SecondSignalForcesExit) {
   Launcher c;
-  start_launcher(c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});
+  start_launcher(
+      c, {"--stop-timeout=30", "videotestsrc is-live=true ! valve drop=true ! nvcfwebrtcsink"});
   c.child.signal(SIGTERM);
   g_usleep(300000);
   EXPECT_EQ(c.child.wait_exit_code(500), -1) << "the first signal should be waiting for EOS";

@@ -104,8 +104,8 @@ TEST_F(Media, FailingBranchEndsOnlyItsSession) {
                    G_CALLBACK(+[](GstElement* sink, const gchar* id, GstElement*, gpointer data) {
                      if (!*static_cast<bool*>(data))
                        return;
-                     std::string name = std::string("session-") + std::string(id).substr(0, 8) +
-                                        "-video_0-caps";
+                     std::string name =
+                         std::string("session-") + std::string(id).substr(0, 8) + "-video_0-caps";
                      GstElement* f = gst_bin_get_by_name(GST_BIN(sink), name.c_str());
                      ASSERT_NE(f, nullptr) << name;
                      GstCaps* c = gst_caps_from_string("application/x-rtp,media=audio");

@@ -21,8 +21,10 @@ bool g_log_print = true;  // off where a critical is provoked on purpose
 
 void count_complaints(const gchar* domain, GLogLevelFlags level, const gchar* message,
                       gpointer data) {
-  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) g_log_complaints++;
-  if (g_log_print) g_log_default_handler(domain, level, message, data);
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    g_log_complaints++;
+  if (g_log_print)
+    g_log_default_handler(domain, level, message, data);
 }
 
 class GstEnvironment : public ::testing::Environment {
@@ -59,7 +61,8 @@ nvcf::NavigationEvent event(Type type, double x = 0, double y = 0) {
 /* Checks what every navigation event shares, returns its modifier state. */
 GstNavigationModifierType check_common(GstEvent* e, GstNavigationEventType expected) {
   EXPECT_NE(e, nullptr);
-  if (!e) return GST_NAVIGATION_MODIFIER_NONE;
+  if (!e)
+    return GST_NAVIGATION_MODIFIER_NONE;
   EXPECT_EQ(GST_EVENT_TYPE(e), GST_EVENT_NAVIGATION);
   EXPECT_TRUE(GST_EVENT_IS_UPSTREAM(e));
   EXPECT_EQ(gst_navigation_event_get_type(e), expected);
@@ -156,7 +159,8 @@ TEST_F(Navigation, TouchDownAndMotion) {
 }
 
 TEST_F(Navigation, TouchUnknownPressureStaysNaN) {
-  nvcf::InputParse p = nvcf::parse_input_message(R"({"event":"TouchDown","identifier":1,"x":1,"y":2})");
+  nvcf::InputParse p =
+      nvcf::parse_input_message(R"({"event":"TouchDown","identifier":1,"x":1,"y":2})");
   ASSERT_TRUE(p.event) << p.error;
   EventPtr e = make(*p.event);
   guint id = 0;
@@ -202,7 +206,8 @@ TEST_F(Navigation, CoreNicksAreGStreamers) {
   std::set<std::string> checked;  // 1.22 lists meta-mask twice
   for (guint i = 0; i < flags->n_values; i++) {
     const GFlagsValue& v = flags->values[i];
-    if (v.value == GST_NAVIGATION_MODIFIER_MASK) continue;
+    if (v.value == GST_NAVIGATION_MODIFIER_MASK)
+      continue;
     std::string error;
     EXPECT_EQ(nvcf::parse_modifier_state(v.value_nick, &error), std::optional<unsigned>(v.value))
         << v.value_nick << ": " << error;
@@ -231,11 +236,12 @@ TEST_F(Navigation, FromAControlMessage) {
 
 TEST_F(Navigation, CustomUpstreamFields) {
   std::string error;
-  EventPtr e(gst_nvcf_custom_upstream_event_new(
-                 "my-app/event.v1",
-                 R"({"s":"héllo","i":-4,"big":5000000000,"d":0.25,"b":true,"o":{"k":[1,2]},"a":[1,"x"]})",
-                 &error),
-             gst_event_unref);
+  EventPtr e(
+      gst_nvcf_custom_upstream_event_new(
+          "my-app/event.v1",
+          R"({"s":"héllo","i":-4,"big":5000000000,"d":0.25,"b":true,"o":{"k":[1,2]},"a":[1,"x"]})",
+          &error),
+      gst_event_unref);
   ASSERT_NE(e, nullptr) << error;
   EXPECT_TRUE(error.empty());
   EXPECT_EQ(GST_EVENT_TYPE(e.get()), GST_EVENT_CUSTOM_UPSTREAM);
@@ -267,8 +273,8 @@ TEST_F(Navigation, CustomUpstreamFromAControlMessage) {
       R"({"id":2,"request":{"type":"customUpstreamEvent","structureName":"ping","structure":{}}})");
   ASSERT_TRUE(p.request) << p.error;
   std::string error;
-  EventPtr e(gst_nvcf_custom_upstream_event_new(p.request->structure_name, p.request->structure_json,
-                                                &error),
+  EventPtr e(gst_nvcf_custom_upstream_event_new(p.request->structure_name,
+                                                p.request->structure_json, &error),
              gst_event_unref);
   ASSERT_NE(e, nullptr) << error;
   EXPECT_TRUE(gst_event_has_name(e.get(), "ping"));
@@ -276,14 +282,22 @@ TEST_F(Navigation, CustomUpstreamFromAControlMessage) {
 }
 
 TEST_F(Navigation, CustomUpstreamBadNames) {
-  const std::string names[] = {"",        "1abc",  "-abc",           "has space",
-                               "a,b=1",   "tab\t", "video/x-raw-yuv", "audio/x-raw-int",
-                               "é-event", std::string("nul\0byte", 8)};
+  const std::string names[] = {"",
+                               "1abc",
+                               "-abc",
+                               "has space",
+                               "a,b=1",
+                               "tab\t",
+                               "video/x-raw-yuv",
+                               "audio/x-raw-int",
+                               "é-event",
+                               std::string("nul\0byte", 8)};
   for (const std::string& name : names) {
     std::string error;
     GstEvent* e = gst_nvcf_custom_upstream_event_new(name, "{}", &error);
     EXPECT_EQ(e, nullptr) << name;
-    if (e) gst_event_unref(e);
+    if (e)
+      gst_event_unref(e);
     EXPECT_NE(error.find("invalid structure name"), std::string::npos) << name << ": " << error;
   }
 }
@@ -294,7 +308,8 @@ TEST_F(Navigation, CustomUpstreamBadJson) {
     std::string error;
     GstEvent* e = gst_nvcf_custom_upstream_event_new("my-event", json, &error);
     EXPECT_EQ(e, nullptr) << json;
-    if (e) gst_event_unref(e);
+    if (e)
+      gst_event_unref(e);
     EXPECT_FALSE(error.empty()) << json;
   }
   std::string error;

@@ -71,7 +71,9 @@ INSTANTIATE_TEST_SUITE_P(All, PipelineFile, ::testing::ValuesIn(pipeline_files()
 TEST(PipelineFiles, DefaultExists) {
   auto files = pipeline_files();
   EXPECT_NE(std::find_if(files.begin(), files.end(),
-                         [](const std::string& f) { return f.find("/default.pipeline") != std::string::npos; }),
+                         [](const std::string& f) {
+                           return f.find("/default.pipeline") != std::string::npos;
+                         }),
             files.end());
   EXPECT_GE(files.size(), 5u);
 }

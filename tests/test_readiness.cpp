@@ -104,7 +104,6 @@ TEST(Readiness, PausedIsNotReady) {
 TEST(Readiness, JsonNamesState) {
   auto r = started(3);
   r.set_sessions(1, 0);
-  EXPECT_EQ(r.to_json(),
-            R"({"state":"ready","sessions":1,"awaitingResume":0,"maxSessions":3})");
+  EXPECT_EQ(r.to_json(), R"({"state":"ready","sessions":1,"awaitingResume":0,"maxSessions":3})");
   EXPECT_STREQ(Readiness::name(ReadyState::AwaitingResume), "awaiting-resume");
 }

@@ -12,8 +12,8 @@ namespace {
 std::recursive_mutex log_lock;  // formatting a message may log again
 std::string captured;
 
-void capture_gst(GstDebugCategory*, GstDebugLevel, const gchar* file, const gchar* function,
-                 gint, GObject*, GstDebugMessage* message, gpointer) {
+void capture_gst(GstDebugCategory*, GstDebugLevel, const gchar* file, const gchar* function, gint,
+                 GObject*, GstDebugMessage* message, gpointer) {
   std::lock_guard<std::recursive_mutex> lock(log_lock);
   captured += file;
   captured += function;
@@ -49,14 +49,19 @@ TEST(Secrets, PasswordNeverLogged) {
     nvcftest::Streamer s;
     ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
     unsigned port = s.control_port();
-    std::string good = std::string(R"({"stunIp":"127.0.0.1","stunPort":3478,"username":"turnuser","password":")") +
-                       kPassword + "\"}";
-    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "application/json", good).status, 200u);
-    std::string bad = std::string(R"({"stunIp":"127.0.0.1","stunPort":0,"username":"u","password":")") +
-                      kPassword + "\"}";
-    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "application/json", bad).status, 400u);
+    std::string good =
+        std::string(R"({"stunIp":"127.0.0.1","stunPort":3478,"username":"turnuser","password":")") +
+        kPassword + "\"}";
+    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "application/json", good).status,
+              200u);
+    std::string bad =
+        std::string(R"({"stunIp":"127.0.0.1","stunPort":0,"username":"u","password":")") +
+        kPassword + "\"}";
+    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "application/json", bad).status,
+              400u);
     std::string wrong_type = std::string(R"({"password":")") + kPassword + "\"}";
-    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "text/plain", wrong_type).status, 415u);
+    EXPECT_EQ(nvcftest::http(port, "POST", "/v1/streaming/creds", "text/plain", wrong_type).status,
+              415u);
     ASSERT_TRUE(s.set_state(GST_STATE_NULL));
   }
 

@@ -245,12 +245,11 @@ class Signaller : public ::testing::Test {
     d.ice = [sid](const Msg& m) -> std::optional<std::pair<unsigned, std::string>> {
       if (m.type() != "peer" || m["sessionId"].str() != sid || !m["ice"].exists())
         return std::nullopt;
-      return std::make_pair(unsigned(m["ice"]["sdpMLineIndex"].num()),
-                            m["ice"]["candidate"].str());
+      return std::make_pair(unsigned(m["ice"]["sdpMLineIndex"].num()), m["ice"]["candidate"].str());
     };
     d.answer_frame = [sid](const std::string& answer) {
-      return R"({"type":"peer","sessionId":")" + sid +
-             R"(","sdp":{"type":"answer","sdp":)" + json_quote(answer) + "}}";
+      return R"({"type":"peer","sessionId":")" + sid + R"(","sdp":{"type":"answer","sdp":)" +
+             json_quote(answer) + "}}";
     };
     d.ice_frame = [sid](unsigned mline, const std::string& cand) {
       return R"({"type":"peer","sessionId":")" + sid + R"(","ice":{"candidate":)" +
@@ -355,9 +354,10 @@ TEST_F(Signaller, PingsQuietClients) {
     int fd;
     ~Closer() { close(fd); }
   } closer{fd};
-  std::string hello = std::string("GET ") + kEndpoint +
-                      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  std::string hello =
+      std::string("GET ") + kEndpoint +
+      " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
   ASSERT_EQ(send(fd, hello.data(), hello.size(), 0), ssize_t(hello.size()));
 
   /* Collect bytes for 3.5 s without ever sending anything. */
@@ -603,8 +603,7 @@ TEST_F(Signaller, ModerateRateIsServed) {
 TEST_F(Signaller, StartSessionOfferIceBusyAndEnd) {
   auto s = playing("max-sessions=1 video-bitrate=1234");
   StartedSignals started;
-  g_signal_connect(s->sink(), "session-started", G_CALLBACK(StartedSignals::on_started),
-                   &started);
+  g_signal_connect(s->sink(), "session-started", G_CALLBACK(StartedSignals::on_started), &started);
 
   WsClient a;
   /* The request id rides in a subprotocol token that is not the first. */
@@ -800,10 +799,14 @@ TEST_F(Signaller, LaterCredentialsReplaceEarlierOnes) {
   auto post = [&](const std::string& body) {
     return http(s->control_port(), "POST", "/v1/streaming/creds", "application/json", body).status;
   };
-  ASSERT_EQ(post(R"({"stunIp":"127.0.0.2","stunPort":3001,"username":"first-user","password":"first-pass"})"),
-            200u);
-  ASSERT_EQ(post(R"({"stunIp":"127.0.0.3","stunPort":3002,"username":"second-user","password":"second-pass"})"),
-            200u);
+  ASSERT_EQ(
+      post(
+          R"({"stunIp":"127.0.0.2","stunPort":3001,"username":"first-user","password":"first-pass"})"),
+      200u);
+  ASSERT_EQ(
+      post(
+          R"({"stunIp":"127.0.0.3","stunPort":3002,"username":"second-user","password":"second-pass"})"),
+      200u);
   struct Servers {
     std::mutex lock;
     std::string stun, turn;
@@ -817,7 +820,8 @@ TEST_F(Signaller, LaterCredentialsReplaceEarlierOnes) {
     g_object_get(webrtc, "stun-server", &stun, "turn-server", &turn, "ice-agent", &ice, NULL);
     /* webrtcbin never holds the TURN password; the session notes the
      * server, redacted, on the ICE agent. */
-    const char* relay = ice ? static_cast<const char*>(g_object_get_data(ice, "nvcf-turn-server")) : nullptr;
+    const char* relay =
+        ice ? static_cast<const char*>(g_object_get_data(ice, "nvcf-turn-server")) : nullptr;
     std::lock_guard<std::mutex> l(seen->lock);
     seen->stun = stun ? stun : "";
     seen->turn = (turn ? turn : "") + std::string(relay ? relay : "");
@@ -1069,19 +1073,18 @@ TEST_F(Signaller, NvidiaFraming) {
     check_frame(m);
     EXPECT_TRUE(inner["sdpMLineIndex"].is_int()) << m.text;
     EXPECT_TRUE(inner["sdpMid"].exists()) << m.text;  // always there, maybe null
-    return std::make_pair(unsigned(inner["sdpMLineIndex"].num()),
-                          inner["candidate"].str());
+    return std::make_pair(unsigned(inner["sdpMLineIndex"].num()), inner["candidate"].str());
   };
   d.answer_frame = [&](const std::string& answer) {
     std::string msg = R"({"type":"answer","sdp":)" + json_quote(answer) + "}";
-    return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
-           json_quote(msg) + "}}";
+    return R"({"ackid":)" + std::to_string(next_ackid++) +
+           R"(,"peer_msg":{"from":2,"to":1,"msg":)" + json_quote(msg) + "}}";
   };
   d.ice_frame = [&](unsigned mline, const std::string& cand) {
     std::string msg = R"({"candidate":)" + json_quote(cand) + R"(,"sdpMid":"0","sdpMLineIndex":)" +
                       std::to_string(mline) + "}";
-    return R"({"ackid":)" + std::to_string(next_ackid++) + R"(,"peer_msg":{"from":2,"to":1,"msg":)" +
-           json_quote(msg) + "}}";
+    return R"({"ackid":)" + std::to_string(next_ackid++) +
+           R"(,"peer_msg":{"from":2,"to":1,"msg":)" + json_quote(msg) + "}}";
   };
   Answerer peer;
   std::vector<Msg> others;

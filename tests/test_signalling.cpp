@@ -101,9 +101,9 @@ class GstSignalling : public ::testing::Test {
 /* ---- subprotocols and query ---- */
 
 TEST(Subprotocols, SplitTrimsAndDropsEmptyTokens) {
-  EXPECT_EQ(nvcf::split_subprotocols(" a, b ,,\tc , "),
-            (std::vector<std::string>{"a", "b", "c"}));
-  EXPECT_EQ(nvcf::split_subprotocols("authorization.abc"), (std::vector<std::string>{"authorization.abc"}));
+  EXPECT_EQ(nvcf::split_subprotocols(" a, b ,,\tc , "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(nvcf::split_subprotocols("authorization.abc"),
+            (std::vector<std::string>{"authorization.abc"}));
   EXPECT_TRUE(nvcf::split_subprotocols("").empty());
   EXPECT_TRUE(nvcf::split_subprotocols(" , ,").empty());
 }
@@ -120,8 +120,8 @@ TEST(Subprotocols, ValueSplitsAtFirstDotWithCaseInsensitiveKey) {
 }
 
 TEST(Subprotocols, ValueNeedsWholeKeyDotAndNonEmptyValue) {
-  std::vector<std::string> tokens = {"nvcf-reqidx.1", "nvcf-reqid", "nvcf-reqid.", "  nvcf-reqid.r2  ",
-                                     "nvcf-reqid.r3"};
+  std::vector<std::string> tokens = {"nvcf-reqidx.1", "nvcf-reqid", "nvcf-reqid.",
+                                     "  nvcf-reqid.r2  ", "nvcf-reqid.r3"};
   // Prefix-only key, no dot and empty value are skipped; first real match wins (trimmed).
   EXPECT_EQ(nvcf::subprotocol_value(tokens, "nvcf-reqid"), "r2");
   EXPECT_EQ(nvcf::subprotocol_value({"nvcf-reqid", "nvcf-reqid."}, "nvcf-reqid"), std::nullopt);
@@ -130,7 +130,8 @@ TEST(Subprotocols, ValueNeedsWholeKeyDotAndNonEmptyValue) {
 
 TEST(DialectFromQuery, PeerIdAndVersion2SelectNvidia) {
   EXPECT_EQ(SignallingConnection::dialect_from_query("peer_id=peer-1&version=2"), Dialect::Nvidia);
-  EXPECT_EQ(SignallingConnection::dialect_from_query("?version=2&x=y&peer_id=peer-9"), Dialect::Nvidia);
+  EXPECT_EQ(SignallingConnection::dialect_from_query("?version=2&x=y&peer_id=peer-9"),
+            Dialect::Nvidia);
   EXPECT_EQ(SignallingConnection::dialect_from_query("peer_id=peer-1"), Dialect::Unknown);
   EXPECT_EQ(SignallingConnection::dialect_from_query("version=2"), Dialect::Unknown);
   EXPECT_EQ(SignallingConnection::dialect_from_query("peer_id=&version=2"), Dialect::Unknown);
@@ -162,8 +163,8 @@ TEST(Signalling, OpenWelcomesInGstAndUnknownButNotNvidia) {
 }
 
 TEST_F(GstSignalling, SetPeerStatusAnswersPeerStatusChangedWithOwnIdRolesAndMeta) {
-  SignallingOutput out =
-      conn.on_text(R"({"type":"setPeerStatus","roles":["listener"],"meta":{"name":"viewer"},"x":1})");
+  SignallingOutput out = conn.on_text(
+      R"({"type":"setPeerStatus","roles":["listener"],"meta":{"name":"viewer"},"x":1})");
   ASSERT_EQ(out.replies.size(), 1u);
   EXPECT_TRUE(out.requests.empty());
   EXPECT_TRUE(out.log.empty());
@@ -266,7 +267,8 @@ TEST_F(GstSignalling, AcceptSessionSendsSessionStartedAndRecordsSession) {
 }
 
 TEST_F(GstSignalling, StartSessionForAnotherPeerIdIsRejected) {
-  expect_rejected(conn.on_text(R"({"type":"startSession","peerId":"someone-else"})"), "someone-else");
+  expect_rejected(conn.on_text(R"({"type":"startSession","peerId":"someone-else"})"),
+                  "someone-else");
   // Not pending: a proper start still works.
   start("s1");
   EXPECT_EQ(conn.sessions().size(), 1u);
@@ -332,7 +334,8 @@ TEST_F(GstSignalling, SendOfferIsPeerWithSdpObject) {
 
 TEST_F(GstSignalling, SendIceIsPeerWithIceObject) {
   start("s1");
-  std::vector<std::string> frames = conn.send_ice("s1", IceCandidate{"candidate:1 1 UDP 1 10.0.0.1 48000 typ host", 1, "video1"});
+  std::vector<std::string> frames =
+      conn.send_ice("s1", IceCandidate{"candidate:1 1 UDP 1 10.0.0.1 48000 typ host", 1, "video1"});
   ASSERT_EQ(frames.size(), 1u);
   Json f = expect_object(frames[0]);
   EXPECT_EQ(f.keys(), (std::set<std::string>{"type", "sessionId", "ice"}));
@@ -365,7 +368,8 @@ TEST_F(GstSignalling, StreamerFramesForUnknownSessionsAreNotSent) {
 
 TEST_F(GstSignalling, ClientAnswerBecomesRemoteAnswer) {
   start("s1");
-  SignallingOutput out = peer("s1", R"("sdp":{"type":"answer","sdp":"v=0\r\no=- 2 2 IN IP4 0.0.0.0\r\n"})");
+  SignallingOutput out =
+      peer("s1", R"("sdp":{"type":"answer","sdp":"v=0\r\no=- 2 2 IN IP4 0.0.0.0\r\n"})");
   EXPECT_TRUE(out.replies.empty());
   EXPECT_TRUE(out.log.empty());
   ASSERT_EQ(out.requests.size(), 1u);
@@ -376,7 +380,8 @@ TEST_F(GstSignalling, ClientAnswerBecomesRemoteAnswer) {
 
 TEST_F(GstSignalling, ClientOfferInPeerIsRefused) {
   start("s1");
-  expect_rejected(peer("s1", R"("sdp":{"type":"offer","sdp":"v=0\r\n"})"), "offers from clients are refused");
+  expect_rejected(peer("s1", R"("sdp":{"type":"offer","sdp":"v=0\r\n"})"),
+                  "offers from clients are refused");
 }
 
 TEST_F(GstSignalling, MalformedSdpInPeerIsRejected) {
@@ -389,7 +394,8 @@ TEST_F(GstSignalling, MalformedSdpInPeerIsRejected) {
 
 TEST_F(GstSignalling, ClientIceWithExtraFieldsBecomesRemoteIce) {
   start("s1");
-  SignallingOutput out = peer("s1",
+  SignallingOutput out = peer(
+      "s1",
       R"("ice":{"candidate":"candidate:2 1 UDP 5 192.0.2.1 5000 typ host","sdpMLineIndex":2,"sdpMid":"2","usernameFragment":"abcd"})");
   EXPECT_TRUE(out.replies.empty());
   ASSERT_EQ(out.requests.size(), 1u);
@@ -403,8 +409,9 @@ TEST_F(GstSignalling, ClientIceWithExtraFieldsBecomesRemoteIce) {
 
 TEST_F(GstSignalling, ClientIceWithoutOrNullMLineIndexReadsAsZero) {
   start("s1");
-  for (const char* ice : {R"("ice":{"candidate":"candidate:3","sdpMid":"audio1"})",
-                          R"("ice":{"candidate":"candidate:3","sdpMLineIndex":null,"sdpMid":"audio1"})"}) {
+  for (const char* ice :
+       {R"("ice":{"candidate":"candidate:3","sdpMid":"audio1"})",
+        R"("ice":{"candidate":"candidate:3","sdpMLineIndex":null,"sdpMid":"audio1"})"}) {
     SignallingOutput out = peer("s1", ice);
     ASSERT_EQ(out.requests.size(), 1u) << ice;
     EXPECT_EQ(out.requests[0].ice.mline_index, 0u);
@@ -427,14 +434,15 @@ TEST_F(GstSignalling, ClientIceWithWrongTypesIsRejected) {
 TEST_F(GstSignalling, PeerNeedsExactlyOneOfSdpAndIce) {
   start("s1");
   expect_rejected(peer("s1", R"("x":1)"), "exactly one");
-  expect_rejected(
-      peer("s1", R"("sdp":{"type":"answer","sdp":"v=0"},"ice":{"candidate":"c"})"), "exactly one");
+  expect_rejected(peer("s1", R"("sdp":{"type":"answer","sdp":"v=0"},"ice":{"candidate":"c"})"),
+                  "exactly one");
 }
 
 TEST_F(GstSignalling, PeerForUnknownSessionIsRejectedAndChangesNothing) {
   start("s1");
   expect_rejected(peer("nope", R"("sdp":{"type":"answer","sdp":"v=0"})"), "nope");
-  expect_rejected(conn.on_text(R"({"type":"peer","sessionId":5,"ice":{"candidate":"c"}})"), "sessionId");
+  expect_rejected(conn.on_text(R"({"type":"peer","sessionId":5,"ice":{"candidate":"c"}})"),
+                  "sessionId");
   expect_rejected(conn.on_text(R"({"type":"peer","ice":{"candidate":"c"}})"), "sessionId");
   EXPECT_EQ(conn.sessions(), (std::vector<std::string>{"s1"}));
 }
@@ -485,7 +493,8 @@ TEST_F(GstSignalling, EndSessionForUnknownOrBadSessionIdIsRejected) {
 /* ---- Gst dialect: malformed input ---- */
 
 TEST_F(GstSignalling, UnknownTypeIsRejectedNamingTheType) {
-  expect_rejected(conn.on_text(R"({"type":"endSessionV1_1","sessionId":"s1"})"), "\"endSessionV1_1\"");
+  expect_rejected(conn.on_text(R"({"type":"endSessionV1_1","sessionId":"s1"})"),
+                  "\"endSessionV1_1\"");
   EXPECT_EQ(conn.dialect(), Dialect::Gst);
 }
 
@@ -521,7 +530,8 @@ TEST_F(GstSignalling, MissingOrNonStringTypeIsRejected) {
 }
 
 TEST_F(GstSignalling, DeeplyNestedJsonIsRejectedWithoutCrashing) {
-  std::string deep = "{\"type\":\"list\",\"x\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+  std::string deep =
+      "{\"type\":\"list\",\"x\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
   expect_rejected(conn.on_text(deep), "nested");
   // Brackets inside strings do not count.
   std::string brackets = R"({"type":"list","x":")" + std::string(1000, '[') + "\"}";
@@ -595,9 +605,9 @@ class NvidiaSignalling : public ::testing::Test {
   }
   /* A client peer_msg carrying msg_json as a string, with ackid. */
   SignallingOutput client_msg(const std::string& msg_json, int ackid = 9) {
-    return conn.on_text("{\"ackid\":" + std::to_string(ackid) +
-                        ",\"peer_msg\":{\"from\":2,\"to\":1,\"msg\":" + nvcftest::json_quote(msg_json) +
-                        "}}");
+    return conn.on_text(
+        "{\"ackid\":" + std::to_string(ackid) +
+        ",\"peer_msg\":{\"from\":2,\"to\":1,\"msg\":" + nvcftest::json_quote(msg_json) + "}}");
   }
 };
 
@@ -645,7 +655,8 @@ TEST_F(NvidiaSignalling, PeerInfoWithoutNameOrAckidUsesPeerId) {
 
 TEST_F(NvidiaSignalling, PeerInfoThatIsNotAnObjectGetsError) {
   SignallingConnection nv(kPeer, kProducer, "", Dialect::Nvidia);
-  expect_nvidia_error(nv.on_text(R"({"ackid":4,"peer_info":"peer-1"})"), "peer_info must be an object", 4);
+  expect_nvidia_error(nv.on_text(R"({"ackid":4,"peer_info":"peer-1"})"),
+                      "peer_info must be an object", 4);
   EXPECT_EQ(nv.client_identity(), "");
 }
 
@@ -701,7 +712,8 @@ TEST_F(NvidiaSignalling, SendOfferIsPeerMsgWithSdpAsJsonString) {
 TEST_F(NvidiaSignalling, SendIceIsPeerMsgAndAckidsIncrease) {
   start("n1", R"({"peer_info":{"id":7,"name":"p"}})");
   ASSERT_EQ(conn.send_offer("n1", kOffer).size(), 1u);
-  std::vector<std::string> frames = conn.send_ice("n1", IceCandidate{"candidate:1 1 UDP 9 10.0.0.2 47998 typ host", 0, "0"});
+  std::vector<std::string> frames =
+      conn.send_ice("n1", IceCandidate{"candidate:1 1 UDP 9 10.0.0.2 47998 typ host", 0, "0"});
   ASSERT_EQ(frames.size(), 1u);
   Json msg = expect_peer_msg(frames[0], 2, 7);
   EXPECT_EQ(msg.keys(), (std::set<std::string>{"candidate", "sdpMid", "sdpMLineIndex"}));
@@ -731,8 +743,9 @@ TEST_F(NvidiaSignalling, ClientAnswerBecomesRemoteAnswer) {
 
 TEST_F(NvidiaSignalling, ClientCandidateBecomesRemoteIce) {
   start("n1");
-  SignallingOutput out =
-      client_msg(R"({"candidate":"candidate:5 1 UDP 3 198.51.100.4 6000 typ srflx","sdpMid":"1","sdpMLineIndex":1})", 4);
+  SignallingOutput out = client_msg(
+      R"({"candidate":"candidate:5 1 UDP 3 198.51.100.4 6000 typ srflx","sdpMid":"1","sdpMLineIndex":1})",
+      4);
   expect_only_ack(out, 4);
   ASSERT_EQ(out.requests.size(), 1u);
   const SignallingRequest& r = out.requests[0];
@@ -745,8 +758,8 @@ TEST_F(NvidiaSignalling, ClientCandidateBecomesRemoteIce) {
 
 TEST_F(NvidiaSignalling, ClientMsgAsObjectIsAcceptedToo) {
   start("n1");
-  SignallingOutput out = conn.on_text(
-      R"({"peer_msg":{"from":2,"to":1,"msg":{"type":"answer","sdp":"v=1"}}})");
+  SignallingOutput out =
+      conn.on_text(R"({"peer_msg":{"from":2,"to":1,"msg":{"type":"answer","sdp":"v=1"}}})");
   ASSERT_EQ(out.requests.size(), 1u);
   EXPECT_EQ(out.requests[0].sdp, "v=1");
 }
@@ -764,9 +777,9 @@ TEST_F(NvidiaSignalling, InvalidMsgGetsErrorAfterAck) {
 
 TEST_F(NvidiaSignalling, ClientOfferAndBadCandidatesGetErrorAfterAck) {
   start("n1");
-  for (const char* bad : {R"({"type":"offer","sdp":"v=0"})", R"({"type":"answer"})",
-                          R"({"candidate":"c","sdpMLineIndex":"x"})", R"({"candidate":1})",
-                          R"({"other":true})"}) {
+  for (const char* bad :
+       {R"({"type":"offer","sdp":"v=0"})", R"({"type":"answer"})",
+        R"({"candidate":"c","sdpMLineIndex":"x"})", R"({"candidate":1})", R"({"other":true})"}) {
     SCOPED_TRACE(bad);
     expect_nvidia_error(client_msg(bad, 2), "peer_msg", 2);
   }
@@ -826,7 +839,8 @@ TEST_F(NvidiaSignalling, MalformedFramesGetErrorFrame) {
     expect_nvidia_error(nv.on_text(bad), "");
   }
   expect_nvidia_error(nv.on_text("[]"), "not a JSON object");
-  expect_nvidia_error(nv.on_text(R"({"ackid":3,"peer_info":"peer-1"})"), "peer_info must be an object", 3);
+  expect_nvidia_error(nv.on_text(R"({"ackid":3,"peer_info":"peer-1"})"),
+                      "peer_info must be an object", 3);
   SignallingOutput hb = nv.on_text(R"({"hb":1})");
   ASSERT_EQ(hb.replies.size(), 1u);
   EXPECT_EQ(expect_object(hb.replies[0])["hb"].num(), 1);

@@ -38,8 +38,8 @@ struct Finalized {
   std::atomic<bool> done{false};
   void watch(gpointer object) {
     g_object_weak_ref(
-        G_OBJECT(object), [](gpointer data, GObject*) { static_cast<Finalized*>(data)->done = true; },
-        this);
+        G_OBJECT(object),
+        [](gpointer data, GObject*) { static_cast<Finalized*>(data)->done = true; }, this);
   }
 };
 
@@ -52,7 +52,8 @@ struct Chat {
   std::atomic<bool> read_stats{false};  // the handler reads stats itself
   std::atomic<int> busy_ms{0};          // and then sleeps this long
 
-  static void on_data(GstElement* sink, const gchar* id, const gchar*, const gchar*, gpointer data) {
+  static void on_data(GstElement* sink, const gchar* id, const gchar*, const gchar*,
+                      gpointer data) {
     auto* chat = static_cast<Chat*>(data);
     chat->received++;
     if (chat->read_stats) {
@@ -104,8 +105,9 @@ class ThreadsPeer : public ::testing::Test {
   /* A werift viewer chatting on the control channel until it had `replies`
    * answers; returns its result line. */
   std::string chat(Streamer& s, int replies, int timeout_s = 40) {
-    peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling", signalling(s),
-                        "--replies", std::to_string(replies), "--timeout", std::to_string(timeout_s)});
+    peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling",
+                        signalling(s), "--replies", std::to_string(replies), "--timeout",
+                        std::to_string(timeout_s)});
     std::string r = viewer.result((timeout_s + 10) * 1000);
     if (r.find("\"ok\":true") == std::string::npos)
       ADD_FAILURE() << "viewer: " << r << "\nstderr: " << viewer.err();
@@ -149,7 +151,8 @@ TEST_F(ThreadsPeer, StatsFromDataReceived) {
     chat(s, 100);
   }
   EXPECT_GE(chat_state.stats_read.load(), 100);
-  EXPECT_LT(chat_state.slowest_stats_us.load(), 1000000) << "stats waited for webrtcbin's own thread";
+  EXPECT_LT(chat_state.slowest_stats_us.load(), 1000000)
+      << "stats waited for webrtcbin's own thread";
   ASSERT_TRUE(s.set_state(GST_STATE_NULL));
 }
 
@@ -165,8 +168,8 @@ TEST_F(ThreadsPeer, TeardownWhileHandlerBusy) {
   chat_state.busy_ms = 30;
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
-  peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling", signalling(s),
-                      "--replies", "1000000", "--timeout", "60"});
+  peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling",
+                      signalling(s), "--replies", "1000000", "--timeout", "60"});
   ASSERT_TRUE(peers::poll([&] { return chat_state.answered > 20; }, 30000))
       << "no chat: " << viewer.err();
   StatsReader reader(s.sink());
@@ -212,11 +215,13 @@ TEST(ThreadsLoop, SignallerFinalizesAfterDroppedSend) {
   settings.endpoint = "/sign_in";
   settings.producer_id = "producer";
   GError* error = nullptr;
-  ASSERT_TRUE(gst_nvcf_signaller_start(sig, &loop, settings, &error)) << (error ? error->message : "");
+  ASSERT_TRUE(gst_nvcf_signaller_start(sig, &loop, settings, &error))
+      << (error ? error->message : "");
   Finalized gone;
   gone.watch(sig);
   loop.stop();
-  gst_nvcf_signaller_send(sig, 1, [](nvcf::SignallingConnection&) { return std::vector<std::string>(); });
+  gst_nvcf_signaller_send(sig, 1,
+                          [](nvcf::SignallingConnection&) { return std::vector<std::string>(); });
   gst_nvcf_signaller_close(sig, 1, 1000, "bye");
   gst_nvcf_signaller_stop(sig);
   gst_object_unref(sig);

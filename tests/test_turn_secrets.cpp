@@ -27,11 +27,12 @@ const std::string kPasswordEncoded = "Turn%2BSecret%2F7f3a9c";
 
 /* Any mix of raw, encoded and twice-encoded halves (GstUri re-escapes). */
 bool leaks(const std::string& text) {
-  for (const char* part : {"Turn+Secret", "Turn%2BSecret", "Turn%252BSecret", "Secret/7f3a9c", "Secret%2F7f3a9c",
-                           "Secret%252F7f3a9c"})
+  for (const char* part : {"Turn+Secret", "Turn%2BSecret", "Turn%252BSecret", "Secret/7f3a9c",
+                           "Secret%2F7f3a9c", "Secret%252F7f3a9c"})
     if (text.find(part) != std::string::npos)
       return true;
-  return text.find(kPassword) != std::string::npos || text.find(kPasswordEncoded) != std::string::npos;
+  return text.find(kPassword) != std::string::npos ||
+         text.find(kPasswordEncoded) != std::string::npos;
 }
 
 /* Every log line is checked as it is written, and only offenders kept. */
@@ -108,7 +109,8 @@ struct Coturn {
     return false;
   }
   bool start_once() {
-    GSocket* probe = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
+    GSocket* probe =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
     GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     GSocketAddress* any = g_inet_socket_address_new(lo, 0);
     if (g_socket_bind(probe, any, FALSE, nullptr)) {
@@ -128,7 +130,8 @@ struct Coturn {
     f << "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port=" << port
       << "\nmin-port=62000\nmax-port=62999\nlt-cred-mech\nuser=" << kUser << ":" << kPassword
       << "\nrealm=nvcf.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\nno-multicast-peers\n"
-      << "userdb=" << dir << "/turndb\npidfile=" << dir << "/turn.pid\nlog-file=stdout\nsimple-log\n";
+      << "userdb=" << dir << "/turndb\npidfile=" << dir
+      << "/turn.pid\nlog-file=stdout\nsimple-log\n";
     f.close();
     proc = std::make_unique<peers::Peer>(
         std::vector<std::string>{peers::which("turnserver"), "-c", dir + "/turnserver.conf"});
@@ -136,7 +139,8 @@ struct Coturn {
   }
   bool accepts() const {
     GSocketClient* c = g_socket_client_new();
-    GSocketConnection* conn = g_socket_client_connect_to_host(c, "127.0.0.1", port, nullptr, nullptr);
+    GSocketConnection* conn =
+        g_socket_client_connect_to_host(c, "127.0.0.1", port, nullptr, nullptr);
     if (conn)
       g_object_unref(conn);
     g_object_unref(c);
@@ -199,16 +203,19 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
   /* Everything from here on is logged at the highest level. */
   gst_debug_set_threshold_from_string("*:9", TRUE);
-  std::string creds = R"({"stunIp":"127.0.0.1","stunPort":)" + std::to_string(turn.port) + R"(,"username":")" +
-                      kUser + R"(","password":")" + kPassword + R"("})";
-  ASSERT_EQ(nvcftest::http(s.control_port(), "POST", "/v1/streaming/creds", "application/json", creds).status,
-            200u);
+  std::string creds = R"({"stunIp":"127.0.0.1","stunPort":)" + std::to_string(turn.port) +
+                      R"(,"username":")" + kUser + R"(","password":")" + kPassword + R"("})";
+  ASSERT_EQ(
+      nvcftest::http(s.control_port(), "POST", "/v1/streaming/creds", "application/json", creds)
+          .status,
+      200u);
 
   peers::Peer viewer({peers::which("node"), peers::e2e("werift-viewer.mjs"), "--signalling",
-                      "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in", "--packets",
-                      "1000000", "--timeout", "40"});
+                      "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in",
+                      "--packets", "1000000", "--timeout", "40"});
   EXPECT_TRUE(peers::poll([&] { return cands.relay(); }, 20000))
-      << "no relay candidate from coturn\nviewer: " << viewer.err() << "\ncoturn: " << turn.proc->out();
+      << "no relay candidate from coturn\nviewer: " << viewer.err()
+      << "\ncoturn: " << turn.proc->out();
 
   /* Properties of everything in the pipeline, webrtcbin and its ICE
    * objects included. */
@@ -238,7 +245,8 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
   GST_DEBUG_BIN_TO_DOT_FILE(GST_BIN(s.pipeline()), GST_DEBUG_GRAPH_SHOW_ALL, "nvcf-turn");
   std::string file = std::string(dot_dir) + "/nvcf-turn.dot";
   std::string dumped = peers::slurp(file);
-  EXPECT_NE(dumped.find("GstWebRTCBin"), std::string::npos) << "no dot file in GST_DEBUG_DUMP_DOT_DIR";
+  EXPECT_NE(dumped.find("GstWebRTCBin"), std::string::npos)
+      << "no dot file in GST_DEBUG_DUMP_DOT_DIR";
   EXPECT_FALSE(leaks(dumped)) << "the GST_DEBUG_DUMP_DOT_DIR dump shows the password";
   g_remove(file.c_str());
   g_rmdir(dot_dir);

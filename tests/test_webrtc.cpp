@@ -61,13 +61,24 @@ constexpr const char* kAudio = " audiotestsrc is-live=true ! sink.";
  * instead of waiting for a resume, so teardown never waits on one. */
 constexpr const char* kLoopback = "ice-addresses=127.0.0.1 resume-timeout=0 ";
 
-gint64 now_ms() { return g_get_monotonic_time() / 1000; }
+gint64 now_ms() {
+  return g_get_monotonic_time() / 1000;
+}
 
 /* ------------------------------------------------------------------ tools */
 
-std::string e2e_path(const char* name) { return std::string(NVCF_E2E_DIR) + "/" + name; }
+std::string e2e_path(const char* name) {
+  return std::string(NVCF_E2E_DIR) + "/" + name;
+}
 
-enum Needs : unsigned { kNode = 1, kChromium = 2, kWerift = 4, kTurn = 8, kLaunch = 16, kGstWebrtcApi = 32 };
+enum Needs : unsigned {
+  kNode = 1,
+  kChromium = 2,
+  kWerift = 4,
+  kTurn = 8,
+  kLaunch = 16,
+  kGstWebrtcApi = 32
+};
 
 /* What is missing for a test, as a sentence part; "" when all is there. */
 std::string missing(unsigned needs) {
@@ -97,13 +108,13 @@ std::string missing(unsigned needs) {
 /* Skipped where a peer is missing, unless the build asked for the peers
  * (-Dbrowser-tests=enabled, as scripts/test does): then a missing peer is a
  * failure, so a broken install cannot pass as a row of skips. */
-#define REQUIRE_TOOLS(needs)                                                \
-  do {                                                                      \
-    std::string gone_ = missing(needs);                                     \
+#define REQUIRE_TOOLS(needs)                                                   \
+  do {                                                                         \
+    std::string gone_ = missing(needs);                                        \
     if (!gone_.empty() && g_strcmp0(g_getenv("NVCF_REQUIRE_PEERS"), "1") == 0) \
-      FAIL() << "missing for this real-peer test: " << gone_;               \
-    if (!gone_.empty())                                                     \
-      GTEST_SKIP() << "missing for this real-peer test: " << gone_;         \
+      FAIL() << "missing for this real-peer test: " << gone_;                  \
+    if (!gone_.empty())                                                        \
+      GTEST_SKIP() << "missing for this real-peer test: " << gone_;            \
   } while (0)
 
 /* ---------------------------------------------------------------- coturn */
@@ -189,8 +200,8 @@ struct SessionWatch {
   std::map<std::string, std::string> started_meta, ended_meta;  // peer meta by session id
   int connected = 0;
   std::vector<std::string> turn_servers, stun_servers;  // per webrtcbin-created
-  std::vector<guint> latencies;                          // per webrtcbin-created
-  std::vector<std::string> bundle_policies;              // per webrtcbin-created
+  std::vector<guint> latencies;                         // per webrtcbin-created
+  std::vector<std::string> bundle_policies;             // per webrtcbin-created
   std::vector<std::string> candidates;                  // local, all sessions
   std::vector<std::string> offers;                      // local SDP of connected sessions
 
@@ -198,7 +209,9 @@ struct SessionWatch {
     std::lock_guard<std::mutex> l(lock);
     return (int)live_ids.size();
   }
-  bool wait_live(int n, int timeout_ms) { return wait_until([&] { return live() == n; }, timeout_ms, 50); }
+  bool wait_live(int n, int timeout_ms) {
+    return wait_until([&] { return live() == n; }, timeout_ms, 50);
+  }
   std::vector<std::string> local_candidates() {
     std::lock_guard<std::mutex> l(lock);
     return candidates;
@@ -219,9 +232,10 @@ struct SessionWatch {
     gchar *turn = nullptr, *stun = nullptr;
     guint latency = G_MAXUINT;
     GstWebRTCBundlePolicy bundle = GST_WEBRTC_BUNDLE_POLICY_NONE;
-    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, "latency", &latency, "bundle-policy",
-                 &bundle, NULL);
-    GEnumValue* v = g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(GST_TYPE_WEBRTC_BUNDLE_POLICY)), bundle);
+    g_object_get(webrtc, "turn-server", &turn, "stun-server", &stun, "latency", &latency,
+                 "bundle-policy", &bundle, NULL);
+    GEnumValue* v =
+        g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(GST_TYPE_WEBRTC_BUNDLE_POLICY)), bundle);
     std::lock_guard<std::mutex> l(w->lock);
     w->turn_servers.push_back(turn ? turn : "");
     w->stun_servers.push_back(stun ? stun : "");
@@ -367,7 +381,8 @@ struct LogCapture {
     const gchar* name = gst_debug_category_get_name(cat);
     const gchar* msg = gst_debug_message_get(message);
     std::lock_guard<std::mutex> l(self->lock);
-    self->text += std::string(gst_debug_level_get_name(level)) + " " + name + " " + (msg ? msg : "") + "\n";
+    self->text +=
+        std::string(gst_debug_level_get_name(level)) + " " + name + " " + (msg ? msg : "") + "\n";
   }
   void start() {
     gst_debug_remove_log_function(gst_debug_log_default);  // keep stderr quiet
@@ -394,8 +409,8 @@ std::vector<std::string> bus_errors(GstElement* pipeline) {
     GError* err = nullptr;
     gchar* dbg = nullptr;
     gst_message_parse_error(m, &err, &dbg);
-    out.push_back(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(m))) + ": " + (err ? err->message : "?") +
-                  " (" + (dbg ? dbg : "") + ")");
+    out.push_back(std::string(GST_OBJECT_NAME(GST_MESSAGE_SRC(m))) + ": " +
+                  (err ? err->message : "?") + " (" + (dbg ? dbg : "") + ")");
     g_clear_error(&err);
     g_free(dbg);
     gst_message_unref(m);
@@ -463,7 +478,8 @@ std::vector<UdpSocket> own_udp_sockets() {
       } else {
         s.address = "[" + addr + "]";
         /* ff00::/8: the first byte of the first printed word. */
-        s.multicast = addr.size() >= 8 && (std::stoul(addr.substr(0, 8), nullptr, 16) & 0xff) == 0xff;
+        s.multicast =
+            addr.size() >= 8 && (std::stoul(addr.substr(0, 8), nullptr, 16) & 0xff) == 0xff;
       }
       out.push_back(s);
     }
@@ -707,8 +723,9 @@ class WebRtcChromium : public WebRtc {
     /* The encoder gets no periodic key frames (infinite GOP): a joining
      * viewer must make the element ask it for one. */
     GstElement* enc = nullptr;
-    ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
-                           5000, 50));
+    ASSERT_TRUE(wait_until(
+        [&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
+        5000, 50));
     KeyUnitProbe key_requests;
     key_requests.attach(enc);
     gst_object_unref(enc);
@@ -747,7 +764,8 @@ class WebRtcChromium : public WebRtc {
       /* The file is video only: Opus encoded upstream as well. */
       GError* err = nullptr;
       GstElement* audio = gst_parse_bin_from_description(
-          "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=10", TRUE, &err);
+          "audiotestsrc is-live=true ! audio/x-raw,rate=48000,channels=2 ! opusenc frame-size=10",
+          TRUE, &err);
       ASSERT_NE(audio, nullptr) << (err ? err->message : "?");
       gst_bin_add(GST_BIN(streamer->pipeline()), audio);
       ASSERT_TRUE(gst_element_link_pads(audio, "src", streamer->sink(), "audio_%u"));
@@ -759,14 +777,16 @@ class WebRtcChromium : public WebRtc {
     gst_object_unref(enc);
     ASSERT_TRUE(play(std::move(streamer))) << desc;
 
-    Child& viewer = chromium("chromium", {"--expect-codec", codec, "--frames", "31", "--timeout", "40"});
+    Child& viewer =
+        chromium("chromium", {"--expect-codec", codec, "--frames", "31", "--timeout", "40"});
     Json r = viewer.json(60000);
     ASSERT_TRUE(r.is_object()) << viewer.describe();
     EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
     EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
     EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
     EXPECT_EQ(r["codec"].str(), codec) << r.text();
-    EXPECT_GE(key_requests.count(), 1) << "the new viewer's key unit request did not reach " << encoder;
+    EXPECT_GE(key_requests.count(), 1)
+        << "the new viewer's key unit request did not reach " << encoder;
     GstElement* own = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder");
     EXPECT_EQ(own, nullptr) << "the sink re-encodes encoded input";
     if (own)
@@ -774,9 +794,13 @@ class WebRtcChromium : public WebRtc {
   }
 };
 
-TEST_F(WebRtcChromium, ChromiumH264) { run("x264enc", "H264"); }
+TEST_F(WebRtcChromium, ChromiumH264) {
+  run("x264enc", "H264");
+}
 
-TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
+TEST_F(WebRtcChromium, ChromiumVP8) {
+  run("vp8enc", "VP8");
+}
 
 /* The line a new user writes first: x264enc with its defaults upstream.
  * It used to negotiate High 4:4:4 from videotestsrc's Y444 and fail the
@@ -785,10 +809,10 @@ TEST_F(WebRtcChromium, ChromiumVP8) { run("vp8enc", "VP8"); }
 TEST_F(WebRtcChromium, PlainX264LaunchLineStreams) {
   REQUIRE_TOOLS(kNode | kChromium);
   for (const char* encoder : {"x264enc", "x264enc tune=zerolatency"}) {
-    ASSERT_TRUE(play(std::string(kLoopback),
-                     std::string("videotestsrc is-live=true ! ") + encoder))
+    ASSERT_TRUE(play(std::string(kLoopback), std::string("videotestsrc is-live=true ! ") + encoder))
         << encoder;
-    Child& viewer = chromium(encoder, {"--expect-codec", "H264", "--frames", "31", "--timeout", "40"});
+    Child& viewer =
+        chromium(encoder, {"--expect-codec", "H264", "--frames", "31", "--timeout", "40"});
     Json r = viewer.json(60000);
     ASSERT_TRUE(r.is_object()) << viewer.describe();
     EXPECT_TRUE(r["ok"].boolean()) << encoder << ": " << r.text() << "\n" << viewer.describe();
@@ -802,7 +826,9 @@ TEST_F(WebRtcChromium, PlainX264LaunchLineStreams) {
 }
 
 /* VP9, which auto never picks: the media type comes from the encoder. */
-TEST_F(WebRtcChromium, ChromiumVP9) { run("vp9enc", "VP9"); }
+TEST_F(WebRtcChromium, ChromiumVP9) {
+  run("vp9enc", "VP9");
+}
 
 /* pipelines/x264-lowlatency.pipeline (x264enc, constrained-baseline) with
  * Opus added upstream. */
@@ -829,8 +855,8 @@ TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
   nav.attach(vsrc);
   gst_object_unref(vsrc);
 
-  Child& viewer = gstwebrtc_api("gstwebrtc-api", {"--input", "--expect-codec", "H264", "--frames", "31",
-                                                  "--timeout", "40"});
+  Child& viewer = gstwebrtc_api(
+      "gstwebrtc-api", {"--input", "--expect-codec", "H264", "--frames", "31", "--timeout", "40"});
   Json r = viewer.json(80000);
   ASSERT_TRUE(r.is_object()) << viewer.describe();
   EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
@@ -853,8 +879,8 @@ TEST_F(WebRtcChromium, ApplicationDataBothWays) {
     std::string session, channel, text;
   } seen;
   g_signal_connect(sink(), "data-received",
-                   G_CALLBACK(+[](GstElement* sink, const gchar* id, const gchar* channel, const gchar* text,
-                                  gpointer data) {
+                   G_CALLBACK(+[](GstElement* sink, const gchar* id, const gchar* channel,
+                                  const gchar* text, gpointer data) {
                      auto* seen = static_cast<Seen*>(data);
                      {
                        std::lock_guard<std::mutex> l(seen->lock);
@@ -897,7 +923,8 @@ struct SourceWatch {
         w->restarts++;
       w->frames++;
     } else if (GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info)) {
-      if ((GST_EVENT_TYPE(ev) == GST_EVENT_STREAM_START || GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT ||
+      if ((GST_EVENT_TYPE(ev) == GST_EVENT_STREAM_START ||
+           GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT ||
            GST_EVENT_TYPE(ev) == GST_EVENT_FLUSH_START) &&
           w->frames > 0)
         w->restarts++;
@@ -916,9 +943,11 @@ TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
   ASSERT_NE(vsrc, nullptr);
   SourceWatch src;
   GstPad* pad = gst_element_get_static_pad(vsrc, "src");
-  gst_pad_add_probe(pad, (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-                                           GST_PAD_PROBE_TYPE_EVENT_FLUSH),
-                    SourceWatch::probe, &src, nullptr);
+  gst_pad_add_probe(
+      pad,
+      (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+                        GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+      SourceWatch::probe, &src, nullptr);
   gst_object_unref(pad);
   gst_object_unref(vsrc);
 
@@ -948,7 +977,8 @@ TEST_F(WebRtc, WeriftH264) {
   REQUIRE_TOOLS(kNode | kWerift);
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
   for (int i = 0; i < 3; i++) {
-    Child& viewer = werift("werift-" + std::to_string(i), {"--expect-codec", "H264", "--packets", "50"});
+    Child& viewer =
+        werift("werift-" + std::to_string(i), {"--expect-codec", "H264", "--packets", "50"});
     Json r = viewer.json(40000);
     ASSERT_TRUE(r.is_object()) << viewer.describe();
     EXPECT_FALSE(watch_->offer_without_ssrc()) << "an offer lacks a=ssrc";
@@ -990,7 +1020,8 @@ TEST_F(WebRtc, WeriftH264) {
     ASSERT_FALSE(pt.empty()) << video[0];
     EXPECT_TRUE(has_line(video, "a=rtpmap:" + pt + " H264/90000")) << offer;
     for (const char* fb : {"nack", "nack pli", "ccm fir"})
-      EXPECT_TRUE(has_line(video, "a=rtcp-fb:" + pt + " " + fb)) << "no rtcp-fb " << fb << "\n" << offer;
+      EXPECT_TRUE(has_line(video, "a=rtcp-fb:" + pt + " " + fb)) << "no rtcp-fb " << fb << "\n"
+                                                                 << offer;
     /* a=rtpmap:<rtx> rtx/90000 with a=fmtp:<rtx> apt=<pt>. */
     bool rtx = false;
     for (auto& line : video) {
@@ -1010,22 +1041,26 @@ TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
   REQUIRE_TOOLS(kNode | kWerift);
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
   GstElement* enc = nullptr;
-  ASSERT_TRUE(wait_until([&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
-                         5000, 50));
+  ASSERT_TRUE(wait_until(
+      [&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
+      5000, 50));
   KeyUnitProbe keys;
   keys.attach(enc);
   gst_object_unref(enc);
 
-  Child& viewer = werift("werift", {"--expect-codec", "H264", "--packets", "1000000", "--timeout", "60"});
+  Child& viewer =
+      werift("werift", {"--expect-codec", "H264", "--packets", "1000000", "--timeout", "60"});
   ASSERT_TRUE(watch_->wait_connected(1, 30000)) << viewer.describe();
-  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000, 50)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000, 50))
+      << viewer.describe();
   int settled = keys.settle(3000, 20000);
   EXPECT_GE(settled, 1) << "no key unit was requested for the joining viewer";
   pause(500);
   ASSERT_EQ(keys.count(), settled) << "key unit requests did not settle";
 
   viewer.signal(SIGUSR2);
-  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000, 50)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000, 50))
+      << viewer.describe();
   EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000, 50))
       << "the viewer's PLI forced no key unit at the encoder (" << keys.count() << " requests)\n"
       << viewer.describe();
@@ -1052,7 +1087,8 @@ TEST_F(WebRtc, TurnRelayOnlyBothSides) {
   Child& viewer = chromium("chromium", {"--frames", "31", "--ice", turn.ice_json(true)});
   Json r = viewer.json(60000);
   ASSERT_TRUE(r.is_object()) << viewer.describe();
-  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe() << "\ncoturn: " << tail(turn.log(), 3000);
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n"
+                                 << viewer.describe() << "\ncoturn: " << tail(turn.log(), 3000);
   EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
   EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["local"].str().c_str(), "relay")) << r.text();
   EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["remote"].str().c_str(), "relay")) << r.text();
@@ -1091,22 +1127,26 @@ TEST_F(WebRtc, TurnWrongPassword) {
   } restore{log};
 
   ASSERT_TRUE(play(kLoopback));
-  auto posted = http(control(), "POST", "/v1/streaming/creds", "application/json", turn.creds_json(wrong));
+  auto posted =
+      http(control(), "POST", "/v1/streaming/creds", "application/json", turn.creds_json(wrong));
   ASSERT_EQ(posted.status, 200u) << posted.body;
 
   /* The viewer stays until gathering is over (the warning), then leaves. */
   Child& viewer = werift("werift", {"--packets", "1000000", "--timeout", "30"});
-  bool warned = wait_until([&] { return contains(log.get(), "gave no relay candidate"); }, 20000, 50);
+  bool warned =
+      wait_until([&] { return contains(log.get(), "gave no relay candidate"); }, 20000, 50);
   EXPECT_TRUE(warned) << "no warning; nvcf log:\n" << tail(log.get(), 4000);
   EXPECT_TRUE(watch_->wait_connected(1, 10000)) << "the session did not connect on host candidates";
   pause(500);
   viewer.signal(SIGTERM);
   Json r = viewer.json(15000);
   ASSERT_TRUE(r.is_object()) << viewer.describe();
-  EXPECT_TRUE(contains(r["error"].str(), "interrupted")) << "the streamer ended the session: " << r.text();
+  EXPECT_TRUE(contains(r["error"].str(), "interrupted"))
+      << "the streamer ended the session: " << r.text();
 
   std::string text = log.get();
-  EXPECT_TRUE(contains(text, "TURN server 127.0.0.1:" + std::to_string(turn.port()) + " gave no relay candidate"))
+  EXPECT_TRUE(contains(
+      text, "TURN server 127.0.0.1:" + std::to_string(turn.port()) + " gave no relay candidate"))
       << tail(text, 4000);
   EXPECT_TRUE(contains(text, "webrtcnice")) << "webrtcbin's ICE log was not captured";
   EXPECT_FALSE(contains(text, wrong)) << "the TURN password is in the debug log";
@@ -1160,12 +1200,14 @@ TEST_F(WebRtc, PortsInsideRange) {
   std::string all;
   for (auto& s : seen)
     all += s + " ";
-  EXPECT_TRUE(bad.empty()) << "outside 47998-48020 or multicast: " << bad.front() << " (all: " << all << ")";
+  EXPECT_TRUE(bad.empty()) << "outside 47998-48020 or multicast: " << bad.front()
+                           << " (all: " << all << ")";
   for (auto& s : seen) {
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":1900")) << s;
     EXPECT_FALSE(g_str_has_suffix(s.c_str(), ":5353")) << s;
   }
-  EXPECT_TRUE(bad_tcp.empty()) << "TCP sockets not of the control/signalling servers: " << bad_tcp.front();
+  EXPECT_TRUE(bad_tcp.empty()) << "TCP sockets not of the control/signalling servers: "
+                               << bad_tcp.front();
 
   /* Teardown: the session's webrtcbin left the sink, its sockets closed. */
   ASSERT_TRUE(watch_->wait_live(0, 10000));
@@ -1269,14 +1311,17 @@ class LaunchLine {
       return false;
     bool up = wait_until([&] { return !child_.running() || tcp_accepts(streaming_); }, 30000, 100);
     if (!up || !child_.running()) {
-      ADD_FAILURE() << "gst-launch-1.0 did not open 127.0.0.1:" << streaming_ << "\n" << child_.describe();
+      ADD_FAILURE() << "gst-launch-1.0 did not open 127.0.0.1:" << streaming_ << "\n"
+                    << child_.describe();
       return false;
     }
     /* Ready for a viewer once media flows. */
     wait_until([&] { return ready(control_).status == 200; }, 10000, 100);
     return true;
   }
-  std::string signalling() const { return "ws://127.0.0.1:" + std::to_string(streaming_) + "/sign_in"; }
+  std::string signalling() const {
+    return "ws://127.0.0.1:" + std::to_string(streaming_) + "/sign_in";
+  }
   unsigned control() const { return control_; }
   Child& child() { return child_; }
 
@@ -1320,11 +1365,13 @@ TEST(WebRtcLaunch, ReadmeLaunchLine) {
   REQUIRE_TOOLS(kNode | kChromium | kLaunch);
   std::string line = readme_launch_line();
   if (line.empty())
-    GTEST_SKIP() << "README.md has no line starting with \"gst-launch-1.0 videotestsrc is-live=true ! "
-                    "nvcfwebrtcsink\" yet";
+    GTEST_SKIP()
+        << "README.md has no line starting with \"gst-launch-1.0 videotestsrc is-live=true ! "
+           "nvcfwebrtcsink\" yet";
   gchar** parsed = nullptr;
   GError* error = nullptr;
-  ASSERT_TRUE(g_shell_parse_argv(line.c_str(), nullptr, &parsed, &error)) << line << ": " << error->message;
+  ASSERT_TRUE(g_shell_parse_argv(line.c_str(), nullptr, &parsed, &error))
+      << line << ": " << error->message;
   std::vector<std::string> argv;
   for (gchar** a = parsed; *a; a++)
     argv.push_back(*a);
@@ -1333,21 +1380,27 @@ TEST(WebRtcLaunch, ReadmeLaunchLine) {
   LaunchLine launch(argv);
   ASSERT_TRUE(launch.start()) << line;
   Child viewer("chromium");
-  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
-                            "--frames", "31"}));
+  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                            launch.signalling(), "--frames", "31"}));
   Json r = viewer.json(60000);
   ASSERT_TRUE(r.is_object()) << viewer.describe();
-  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe() << "\n" << launch.child().describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n"
+                                 << viewer.describe() << "\n"
+                                 << launch.child().describe();
   EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
 
   /* Still serving once the viewer left (a viewer leaving is not fatal):
    * readiness answers 200 again. */
   /* A leaving viewer's SCTP/DTLS errors must not reach the pipeline's bus
    * (gst-launch-1.0 would stop on them). */
-  auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
-  bool serving = wait_until([&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
+  auto viewer_error = [&] {
+    return contains(launch.child().err(), "SCTP association went into error state");
+  };
+  bool serving = wait_until(
+      [&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
-  ASSERT_TRUE(serving) << "not ready for a new viewer after the first left\n" << launch.child().describe();
+  ASSERT_TRUE(serving) << "not ready for a new viewer after the first left\n"
+                       << launch.child().describe();
   pause(1000);  // such an error, when it comes, comes within a second
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
   launch.child().signal(SIGINT);
@@ -1368,17 +1421,19 @@ TEST(WebRtcLaunch, StopWithLiveViewer) {
   ASSERT_TRUE(launch.start());
   /* A viewer that would stay for 20 s. */
   Child viewer("chromium");
-  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
-                            "--frames", "31", "--hold-seconds", "20"}));
+  ASSERT_TRUE(viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                            launch.signalling(), "--frames", "31", "--hold-seconds", "20"}));
   /* max-sessions=1: readiness 500 means the session is up. */
-  ASSERT_TRUE(wait_until([&] { return ready(launch.control(), 3).status == 500; }, 30000, 100)) << viewer.describe();
+  ASSERT_TRUE(wait_until([&] { return ready(launch.control(), 3).status == 500; }, 30000, 100))
+      << viewer.describe();
   pause(3000);  // frames flowing, the viewer holding
   launch.child().signal(SIGINT);
   bool stopped = launch.child().wait_exit(8000);
   Json r = viewer.json(30000);
   /* A hang here was a deadlock: the branch queue stopped while its thread
    * waited inside webrtcbin's PAUSED sink. */
-  ASSERT_TRUE(stopped) << "gst-launch-1.0 hangs stopping with a live session\n" << launch.child().describe();
+  ASSERT_TRUE(stopped) << "gst-launch-1.0 hangs stopping with a live session\n"
+                       << launch.child().describe();
   EXPECT_TRUE(WIFEXITED(launch.child().exit_status())) << launch.child().describe();
   ASSERT_TRUE(r.is_object()) << viewer.describe();
   EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
@@ -1399,19 +1454,22 @@ TEST(WebRtcLaunch, PortRangeExhausted) {
   std::string range = std::to_string(port) + "-" + std::to_string(port);
   LaunchLine launch({"gst-launch-1.0", "videotestsrc", "is-live=true", "!",
                      "video/x-raw,width=320,height=240,framerate=30/1", "!", "nvcfwebrtcsink",
-                     "control-address=127.0.0.1", "max-sessions=2", "resume-timeout=0", "port-range=" + range});
+                     "control-address=127.0.0.1", "max-sessions=2", "resume-timeout=0",
+                     "port-range=" + range});
   ASSERT_TRUE(launch.start());
 
   Child first("chromium");
-  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
-                           "--frames", "31", "--hold-seconds", "6"}));
+  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                           launch.signalling(), "--frames", "31", "--hold-seconds", "6"}));
   /* The first session holds the port once it has gathered (at its start). */
-  ASSERT_TRUE(wait_until([&] { return contains(ready(launch.control()).body, "\"sessions\":1"); }, 30000, 100)) << first.describe();
+  ASSERT_TRUE(wait_until([&] { return contains(ready(launch.control()).body, "\"sessions\":1"); },
+                         30000, 100))
+      << first.describe();
   pause(1000);
 
   Child second("probe");
-  ASSERT_TRUE(second.start({program("node"), e2e_path("ws-probe.mjs"), "--signalling", launch.signalling(),
-                            "--timeout", "20", "--after-start-ms", "8000"}));
+  ASSERT_TRUE(second.start({program("node"), e2e_path("ws-probe.mjs"), "--signalling",
+                            launch.signalling(), "--timeout", "20", "--after-start-ms", "8000"}));
   Json p = second.json(30000);
   ASSERT_TRUE(p.is_object()) << second.describe();
   /* The element must still answer once the failed session is gone. */
@@ -1423,11 +1481,14 @@ TEST(WebRtcLaunch, PortRangeExhausted) {
   EXPECT_NE(after, 0u) << "the control server stopped answering\n" << launch.child().describe();
 
   ASSERT_TRUE(r.is_object()) << first.describe();
-  EXPECT_TRUE(r["ok"].boolean()) << "the first viewer suffered: " << r.text() << "\n" << first.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << "the first viewer suffered: " << r.text() << "\n"
+                                 << first.describe();
   EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
-  EXPECT_TRUE(contains(r["candidatePair"]["remote"].str(), ":" + std::to_string(port) + "/")) << r.text();
+  EXPECT_TRUE(contains(r["candidatePair"]["remote"].str(), ":" + std::to_string(port) + "/"))
+      << r.text();
   launch.child().signal(SIGINT);
-  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
+  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n"
+                                               << launch.child().describe();
 }
 
 /* A viewer that leaves must not take the pipeline down: gst-launch-1.0
@@ -1440,26 +1501,30 @@ TEST(WebRtcLaunch, ViewerLeavingKeepsServing) {
                      "control-address=127.0.0.1", "resume-timeout=0"});
   ASSERT_TRUE(launch.start());
   Child first("chromium");
-  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
-                           "--frames", "31"}));
+  ASSERT_TRUE(first.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                           launch.signalling(), "--frames", "31"}));
   Json r = first.json(60000);
   ASSERT_TRUE(r.is_object()) << first.describe();
   ASSERT_TRUE(r["ok"].boolean()) << r.text() << "\n" << launch.child().describe();
 
   /* A leaving viewer's SCTP error on the pipeline bus would stop
    * gst-launch-1.0; the element keeps it to the session. */
-  auto viewer_error = [&] { return contains(launch.child().err(), "SCTP association went into error state"); };
-  bool serving = wait_until([&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
+  auto viewer_error = [&] {
+    return contains(launch.child().err(), "SCTP association went into error state");
+  };
+  bool serving = wait_until(
+      [&] { return viewer_error() || ready(launch.control(), 3).status == 200; }, 10000, 200);
   ASSERT_FALSE(viewer_error()) << launch.child().describe();
   ASSERT_TRUE(serving) << "not ready again after the viewer left\n" << launch.child().describe();
   Child second("chromium-2");
-  ASSERT_TRUE(second.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling", launch.signalling(),
-                            "--frames", "31"}));
+  ASSERT_TRUE(second.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                            launch.signalling(), "--frames", "31"}));
   Json w = second.json(60000);
   EXPECT_FALSE(viewer_error()) << launch.child().describe();  // it may come late
   ASSERT_TRUE(w.is_object()) << second.describe();
   EXPECT_TRUE(w["ok"].boolean()) << w.text() << "\n" << launch.child().describe();
   EXPECT_FALSE(contains(launch.child().err(), "ERROR")) << launch.child().describe();
   launch.child().signal(SIGINT);
-  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n" << launch.child().describe();
+  EXPECT_TRUE(launch.child().wait_exit(15000)) << "gst-launch-1.0 hangs after SIGINT\n"
+                                               << launch.child().describe();
 }

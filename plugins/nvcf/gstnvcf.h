@@ -8,6 +8,6 @@ G_BEGIN_DECLS
 
 /* Registers the nvcf elements as a static plugin. Safe to call
  * twice; takes precedence over an installed nvcf plugin. */
-gboolean gst_nvcf_register (void);
+gboolean gst_nvcf_register(void);
 
 G_END_DECLS

@@ -14,24 +14,22 @@
 
 G_BEGIN_DECLS
 
-#define GST_TYPE_NVCF_CONTROL_SERVER (gst_nvcf_control_server_get_type ())
-G_DECLARE_FINAL_TYPE (GstNvcfControlServer, gst_nvcf_control_server, GST,
-    NVCF_CONTROL_SERVER, GstObject)
+#define GST_TYPE_NVCF_CONTROL_SERVER (gst_nvcf_control_server_get_type())
+G_DECLARE_FINAL_TYPE(GstNvcfControlServer, gst_nvcf_control_server, GST, NVCF_CONTROL_SERVER,
+                     GstObject)
 
 G_END_DECLS
 
 /* The hooks are called on the service loop thread. */
-GstNvcfControlServer *gst_nvcf_control_server_new (const gchar * name,
-    nvcf::ControlHooks hooks);
+GstNvcfControlServer* gst_nvcf_control_server_new(const gchar* name, nvcf::ControlHooks hooks);
 
 /* Bind and serve on loop's thread. Returns FALSE with error set when the
  * address cannot be bound. */
-gboolean gst_nvcf_control_server_start (GstNvcfControlServer * self,
-    nvcf::ServiceLoop * loop, const gchar * address, guint port,
-    GError ** error);
+gboolean gst_nvcf_control_server_start(GstNvcfControlServer* self, nvcf::ServiceLoop* loop,
+                                       const gchar* address, guint port, GError** error);
 
 /* Stop serving and release the port. */
-void gst_nvcf_control_server_stop (GstNvcfControlServer * self);
+void gst_nvcf_control_server_stop(GstNvcfControlServer* self);
 
 /* The bound port, 0 when stopped. */
-guint gst_nvcf_control_server_get_port (GstNvcfControlServer * self);
+guint gst_nvcf_control_server_get_port(GstNvcfControlServer* self);

@@ -15,7 +15,7 @@
 
 /* A GstNavigation event (gst_navigation_event_new_*()) for @ev.
  * Returns: (transfer full): the event; never NULL. */
-GstEvent *gst_nvcf_navigation_event_new (const nvcf::NavigationEvent & ev);
+GstEvent* gst_nvcf_navigation_event_new(const nvcf::NavigationEvent& ev);
 
 /* A GST_EVENT_CUSTOM_UPSTREAM event whose structure is named @structure_name
  * and holds the members of the JSON object @structure_json: strings,
@@ -24,5 +24,5 @@ GstEvent *gst_nvcf_navigation_event_new (const nvcf::NavigationEvent & ev);
  * having no type.
  * Returns: (transfer full) (nullable): the event, or NULL with @error set
  * (when @error is not NULL) for an invalid name or JSON. */
-GstEvent *gst_nvcf_custom_upstream_event_new (const std::string & structure_name,
-    const std::string & structure_json, std::string * error);
+GstEvent* gst_nvcf_custom_upstream_event_new(const std::string& structure_name,
+                                             const std::string& structure_json, std::string* error);

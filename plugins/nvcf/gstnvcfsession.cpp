@@ -17,147 +17,135 @@
 #include "core/encoders.h"
 #include "core/input.h"
 #include "gstnvcfnavigation.h"
+#include "gstnvcfturn.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_nvcf_session_debug);
+GST_DEBUG_CATEGORY(gst_nvcf_session_debug); /* gstnvcfturn.cpp logs here too */
 #define GST_CAT_DEFAULT gst_nvcf_session_debug
 
 namespace {
 
-struct Branch
-{
+struct Branch {
   GstNvcfStreamTap tap;
-  GstPad *tee_pad = nullptr;
+  GstPad* tee_pad = nullptr;
   GstElement *queue = nullptr, *pay = nullptr, *filter = nullptr;
-  GstPad *webrtc_pad = nullptr;
-  GstPad *webrtc_internal = nullptr;    /* its ghost pad's internal pad */
-  GstCaps *caps = nullptr;      /* negotiated RTP caps, once known */
+  GstPad* webrtc_pad = nullptr;
+  GstPad* webrtc_internal = nullptr; /* its ghost pad's internal pad */
+  GstCaps* caps = nullptr;           /* negotiated RTP caps, once known */
 };
 
 /* "turn://user:pass@host:port" -> "host:port", for logs. */
-std::string
-server_endpoint (const std::string & uri)
-{
-  auto at = uri.rfind ('@');
-  auto scheme = uri.find ("://");
+std::string server_endpoint(const std::string& uri) {
+  auto at = uri.rfind('@');
+  auto scheme = uri.find("://");
   if (at != std::string::npos)
-    return uri.substr (at + 1);
-  return scheme == std::string::npos ? uri : uri.substr (scheme + 3);
+    return uri.substr(at + 1);
+  return scheme == std::string::npos ? uri : uri.substr(scheme + 3);
 }
 
 }  // namespace
 
-struct GstNvcfSession::Impl
-{
-  GstBin *bin;                  /* fixed at construction */
-  GstNvcfSessionConfig config;  /* fixed at construction */
-  GstNvcfSessionCallbacks cb;   /* fixed at construction */
+struct GstNvcfSession::Impl {
+  GstBin* bin;                 /* fixed at construction */
+  GstNvcfSessionConfig config; /* fixed at construction */
+  GstNvcfSessionCallbacks cb;  /* fixed at construction */
   /* Protected by lock for readers on other threads (ref_webrtc); written
    * by start() and stop() on the loop thread. */
-  GstElement *webrtc = nullptr;
+  GstElement* webrtc = nullptr;
   /* Loop thread (start/stop/request_key_unit); on_branch_caps reads and
    * marks caps under lock while start() no longer changes the vector. */
   std::vector<Branch> branches;
-  GstWebRTCDataChannel *control = nullptr;      /* protected by lock */
-  GstWebRTCDataChannel *input = nullptr;        /* protected by lock */
-  std::string prefix;           /* fixed: element names "session-" + id[0..8] */
+  GstWebRTCDataChannel* control = nullptr; /* protected by lock */
+  GstWebRTCDataChannel* input = nullptr;   /* protected by lock */
+  std::string prefix;                      /* fixed: element names "session-" + id[0..8] */
 
   /* A leaf lock: never held while emitting webrtcbin signals or calling
    * the owner's callbacks. */
   std::mutex lock;
-  unsigned caps_pending = 0;    /* protected by lock */
-  bool offered = false;         /* protected by lock */
-  unsigned local_candidates = 0;        /* protected by lock */
-  bool relay_seen = false;      /* protected by lock */
-  std::atomic<bool> stopped { false };
-  std::atomic<bool> branch_failed { false };    /* a branch refused media */  /* atomic: set once by stop() */
+  unsigned caps_pending = 0;              /* protected by lock */
+  bool offered = false;                   /* protected by lock */
+  unsigned local_candidates = 0;          /* protected by lock */
+  bool relay_seen = false;                /* protected by lock */
+  std::atomic<bool> stopped{false};       /* set once by stop() */
+  std::atomic<bool> branch_failed{false}; /* a branch refused media */
   /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
    * it: stats() there cannot be answered. Atomic: written there, read by
    * any thread. */
-  std::atomic<GThread *> webrtc_thread { nullptr };
+  std::atomic<GThread*> webrtc_thread{nullptr};
 };
 
 /* ------------------------------------------------------------- negotiation */
 
-static void
-on_offer_created (GstPromise * promise, gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  GstWebRTCSessionDescription *offer = NULL;
+static void on_offer_created(GstPromise* promise, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  GstWebRTCSessionDescription* offer = NULL;
   if (reply)
-    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-        &offer, NULL);
-  gst_promise_unref (promise);
+    gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_promise_unref(promise);
   if (impl->stopped)
     return;
   if (!offer) {
-    GError *err = NULL;
+    GError* err = NULL;
     if (reply)
-      gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+      gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
     std::string why = err ? err->message : "no offer";
-    g_clear_error (&err);
-    GST_ERROR ("[%s] cannot create an offer: %s", impl->config.label.c_str (),
-        why.c_str ());
-    impl->cb.failed ("cannot create an offer: " + why);
+    g_clear_error(&err);
+    GST_ERROR("[%s] cannot create an offer: %s", impl->config.label.c_str(), why.c_str());
+    impl->cb.failed("cannot create an offer: " + why);
     return;
   }
   /* set-local-description is queued before the offer goes out, so a quick
    * answer's set-remote-description always runs after it. The queued task
    * (which starts gathering) cannot run before this callback returns: both
    * live on webrtcbin's own thread, so no candidate overtakes the offer. */
-  g_signal_emit_by_name (impl->webrtc, "set-local-description", offer, NULL);
-  gchar *text = gst_sdp_message_as_text (offer->sdp);
-  GST_DEBUG ("[%s] offer:\n%s", impl->config.label.c_str (), text);
-  impl->cb.offer (text);
-  g_free (text);
-  gst_webrtc_session_description_free (offer);
+  g_signal_emit_by_name(impl->webrtc, "set-local-description", offer, NULL);
+  gchar* text = gst_sdp_message_as_text(offer->sdp);
+  GST_DEBUG("[%s] offer:\n%s", impl->config.label.c_str(), text);
+  impl->cb.offer(text);
+  g_free(text);
+  gst_webrtc_session_description_free(offer);
 }
 
-static void
-create_offer (GstNvcfSession::Impl * impl)
-{
+static void create_offer(GstNvcfSession::Impl* impl) {
   /* Codec preferences from the negotiated RTP caps, with the feedback
    * messages we honour: NACK (retransmission), PLI and FIR (key units). */
-  for (auto &b:impl->branches) {
-    GstWebRTCRTPTransceiver *trans = NULL;
-    g_object_get (b.webrtc_pad, "transceiver", &trans, NULL);
+  for (auto& b : impl->branches) {
+    GstWebRTCRTPTransceiver* trans = NULL;
+    g_object_get(b.webrtc_pad, "transceiver", &trans, NULL);
     if (!trans)
       continue;
-    GstCaps *prefs = gst_caps_copy (b.caps);
-    GstStructure *s = gst_caps_get_structure (prefs, 0);
+    GstCaps* prefs = gst_caps_copy(b.caps);
+    GstStructure* s = gst_caps_get_structure(prefs, 0);
     /* Payloader internals do not belong in SDP. */
-    for (const char *f : {"ssrc", "timestamp-offset", "seqnum-offset",
-            "a-framerate", "sprop-parameter-sets"})
-      gst_structure_remove_field (s, f);
-    if (const nvcf::Codec * codec = nvcf::codec_for (b.tap.media_type))
-      for (const auto & fb:codec->rtcp_feedback)
-        gst_structure_set (s, fb.c_str (), G_TYPE_BOOLEAN, TRUE, NULL);
-    g_object_set (trans, "codec-preferences", prefs, NULL);
-    gst_caps_unref (prefs);
-    gst_object_unref (trans);
+    for (const char* f :
+         {"ssrc", "timestamp-offset", "seqnum-offset", "a-framerate", "sprop-parameter-sets"})
+      gst_structure_remove_field(s, f);
+    if (const nvcf::Codec* codec = nvcf::codec_for(b.tap.media_type))
+      for (const auto& fb : codec->rtcp_feedback)
+        gst_structure_set(s, fb.c_str(), G_TYPE_BOOLEAN, TRUE, NULL);
+    g_object_set(trans, "codec-preferences", prefs, NULL);
+    gst_caps_unref(prefs);
+    gst_object_unref(trans);
   }
-  GstPromise *promise = gst_promise_new_with_change_func (on_offer_created,
-      impl, NULL);
-  g_signal_emit_by_name (impl->webrtc, "create-offer", NULL, promise);
+  GstPromise* promise = gst_promise_new_with_change_func(on_offer_created, impl, NULL);
+  g_signal_emit_by_name(impl->webrtc, "create-offer", NULL, promise);
 }
 
 /* Offer once every branch has RTP caps, so the SDP carries real codec
  * parameters (profile-level-id, packetization-mode). */
-static GstPadProbeReturn
-on_branch_caps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+static GstPadProbeReturn on_branch_caps(GstPad* pad, GstPadProbeInfo* info, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS)
     return GST_PAD_PROBE_OK;
-  GstCaps *caps;
-  gst_event_parse_caps (event, &caps);
+  GstCaps* caps;
+  gst_event_parse_caps(event, &caps);
   bool offer_now = false;
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
-    for (auto &b:impl->branches) {
+    std::lock_guard<std::mutex> lock(impl->lock);
+    for (auto& b : impl->branches) {
       if (pad == b.webrtc_internal && !b.caps) {
-        b.caps = gst_caps_ref (caps);
+        b.caps = gst_caps_ref(caps);
         impl->caps_pending--;
       }
     }
@@ -167,378 +155,200 @@ on_branch_caps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     }
   }
   if (offer_now && !impl->stopped)
-    create_offer (impl);
+    create_offer(impl);
   return GST_PAD_PROBE_REMOVE;
 }
 
 /* --------------------------------------------------------------- webrtcbin */
 
-static void
-on_ice_candidate (GstElement *, guint mline, gchar * candidate,
-    gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+static void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   if (impl->stopped)
     return;
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     impl->local_candidates++;
-    if (strstr (candidate, " typ relay"))
+    if (strstr(candidate, " typ relay"))
       impl->relay_seen = true;
   }
-  GST_LOG ("[%s] local candidate %u %s", impl->config.label.c_str (), mline,
-      candidate);
-  impl->cb.ice (nvcf::IceCandidate { candidate, mline, "" });
+  GST_LOG("[%s] local candidate %u %s", impl->config.label.c_str(), mline, candidate);
+  impl->cb.ice(nvcf::IceCandidate{candidate, mline, ""});
 }
 
-static void
-on_gathering_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCICEGatheringState state;
-  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  g_object_get(webrtc, "ice-gathering-state", &state, NULL);
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || impl->stopped)
     return;
   unsigned n;
   bool relay;
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     n = impl->local_candidates;
     relay = impl->relay_seen;
   }
-  GST_INFO ("[%s] gathering complete: %u local candidates%s",
-      impl->config.label.c_str (), n, relay ? " (relay)" : "");
-  if (!impl->config.turn_server.empty () && !relay)
-    GST_WARNING ("[%s] TURN server %s gave no relay candidate: check the "
+  GST_INFO("[%s] gathering complete: %u local candidates%s", impl->config.label.c_str(), n,
+           relay ? " (relay)" : "");
+  if (!impl->config.turn_server.empty() && !relay)
+    GST_WARNING(
+        "[%s] TURN server %s gave no relay candidate: check the "
         "credentials posted to /v1/streaming/creds and that the server is "
-        "reachable", impl->config.label.c_str (),
-        server_endpoint (impl->config.turn_server).c_str ());
+        "reachable",
+        impl->config.label.c_str(), server_endpoint(impl->config.turn_server).c_str());
   if (n == 0)
-    impl->cb.failed ("no local ICE candidate: no free UDP port in " +
-        impl->config.port_range.to_string () + " or no usable address");
+    impl->cb.failed("no local ICE candidate: no free UDP port in " +
+                    impl->config.port_range.to_string() + " or no usable address");
 }
 
-static void
-on_connection_state (GstElement * webrtc, GParamSpec *, gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCPeerConnectionState state;
-  g_object_get (webrtc, "connection-state", &state, NULL);
+  g_object_get(webrtc, "connection-state", &state, NULL);
   if (impl->stopped)
     return;
-  GST_INFO ("[%s] connection state %d", impl->config.label.c_str (), state);
+  GST_INFO("[%s] connection state %d", impl->config.label.c_str(), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
-    impl->cb.connected ();
+    impl->cb.connected();
   else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
-    impl->cb.failed ("the WebRTC connection failed (ICE or DTLS)");
+    impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
 }
 
 /* ----------------------------------------------------------- data channels */
 
-static void
-reply_on (GstWebRTCDataChannel * channel, const std::string & text)
-{
-  g_signal_emit_by_name (channel, "send-string", text.c_str ());
+static void reply_on(GstWebRTCDataChannel* channel, const std::string& text) {
+  g_signal_emit_by_name(channel, "send-string", text.c_str());
 }
 
-static std::string
-deliver (GstNvcfSession::Impl * impl, const std::string & mid, GstEvent * ev)
-{
-  return impl->cb.upstream (mid, ev);
+static std::string deliver(GstNvcfSession::Impl* impl, const std::string& mid, GstEvent* ev) {
+  return impl->cb.upstream(mid, ev);
 }
 
-static void
-on_channel_message (GstWebRTCDataChannel * channel, gchar * text,
-    gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+static void on_channel_message(GstWebRTCDataChannel* channel, gchar* text, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   /* Data channel messages are emitted on webrtcbin's own thread. */
-  impl->webrtc_thread = g_thread_self ();
+  impl->webrtc_thread = g_thread_self();
   if (impl->stopped || !text)
     return;
-  gchar *label = NULL;
-  g_object_get (channel, "label", &label, NULL);
+  gchar* label = NULL;
+  g_object_get(channel, "label", &label, NULL);
   std::string name = label ? label : "";
-  g_free (label);
+  g_free(label);
 
   if (name == "control") {
-    nvcf::ControlParse p = nvcf::parse_control_message (text);
-    if (!p.id && p.request_type.empty ()) {
+    nvcf::ControlParse p = nvcf::parse_control_message(text);
+    if (!p.id && p.request_type.empty()) {
       /* Not a control request at all: application data. */
-      impl->cb.data (name, text);
+      impl->cb.data(name, text);
       return;
     }
     std::string error = p.error;
     if (p.request) {
-      const nvcf::ControlRequest & rq = *p.request;
-      GstEvent *ev = nullptr;
+      const nvcf::ControlRequest& rq = *p.request;
+      GstEvent* ev = nullptr;
       if (rq.kind == nvcf::ControlRequest::Kind::Navigation)
-        ev = gst_nvcf_navigation_event_new (rq.navigation);
+        ev = gst_nvcf_navigation_event_new(rq.navigation);
       else
-        ev = gst_nvcf_custom_upstream_event_new (rq.structure_name,
-            rq.structure_json, &error);
+        ev = gst_nvcf_custom_upstream_event_new(rq.structure_name, rq.structure_json, &error);
       if (ev)
-        error = deliver (impl, rq.mid.value_or (""), ev);
+        error = deliver(impl, rq.mid.value_or(""), ev);
     }
-    if (!error.empty ())
-      GST_INFO ("[%s] control request refused: %s", impl->config.label.c_str (),
-          error.c_str ());
-    reply_on (channel, nvcf::control_reply (p.id, error));
+    if (!error.empty())
+      GST_INFO("[%s] control request refused: %s", impl->config.label.c_str(), error.c_str());
+    reply_on(channel, nvcf::control_reply(p.id, error));
   } else if (name == "input") {
-    nvcf::InputParse p = nvcf::parse_input_message (text);
+    nvcf::InputParse p = nvcf::parse_input_message(text);
     if (!p.event) {
-      GST_INFO ("[%s] input refused: %s", impl->config.label.c_str (),
-          p.error.c_str ());
+      GST_INFO("[%s] input refused: %s", impl->config.label.c_str(), p.error.c_str());
       return;
     }
-    std::string error = deliver (impl, p.event->mid.value_or (""),
-        gst_nvcf_navigation_event_new (*p.event));
-    if (!error.empty ())
-      GST_INFO ("[%s] input not delivered: %s", impl->config.label.c_str (),
-          error.c_str ());
+    std::string error =
+        deliver(impl, p.event->mid.value_or(""), gst_nvcf_navigation_event_new(*p.event));
+    if (!error.empty())
+      GST_INFO("[%s] input not delivered: %s", impl->config.label.c_str(), error.c_str());
   } else {
-    impl->cb.data (name, text);
+    impl->cb.data(name, text);
   }
 }
 
-static void
-on_remote_channel (GstElement *, GstWebRTCDataChannel * channel,
-    gpointer user_data)
-{
+static void on_remote_channel(GstElement*, GstWebRTCDataChannel* channel, gpointer user_data) {
   /* Channels the viewer opens carry application data. */
-  g_signal_connect (channel, "on-message-string",
-      G_CALLBACK (on_channel_message), user_data);
+  g_signal_connect(channel, "on-message-string", G_CALLBACK(on_channel_message), user_data);
 }
 
 /* ----------------------------------------------------------------- session */
 
-GstNvcfSession::GstNvcfSession (GstBin * bin, GstNvcfSessionConfig config,
-    GstNvcfSessionCallbacks callbacks):impl_ (new Impl ())
-{
+GstNvcfSession::GstNvcfSession(GstBin* bin, GstNvcfSessionConfig config,
+                               GstNvcfSessionCallbacks callbacks)
+    : impl_(new Impl()) {
   static gsize once = 0;
-  if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (gst_nvcf_session_debug, "nvcfsession", 0,
-        "NVCF WebRTC session");
-    g_once_init_leave (&once, 1);
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(gst_nvcf_session_debug, "nvcfsession", 0, "NVCF WebRTC session");
+    g_once_init_leave(&once, 1);
   }
   impl_->bin = bin;
-  impl_->config = std::move (config);
-  impl_->cb = std::move (callbacks);
-  impl_->prefix = "session-" + impl_->config.id.substr (0, 8);
+  impl_->config = std::move(config);
+  impl_->cb = std::move(callbacks);
+  impl_->prefix = "session-" + impl_->config.id.substr(0, 8);
 }
 
-GstNvcfSession::~GstNvcfSession ()
-{
-  stop ();
+GstNvcfSession::~GstNvcfSession() {
+  stop();
 }
 
-unsigned
-GstNvcfSession::local_candidates () const
-{
-  std::lock_guard<std::mutex> lock (impl_->lock);
+unsigned GstNvcfSession::local_candidates() const {
+  std::lock_guard<std::mutex> lock(impl_->lock);
   return impl_->local_candidates;
 }
 
-const std::string &
-GstNvcfSession::id () const
-{
+const std::string& GstNvcfSession::id() const {
   return impl_->config.id;
 }
 
-GstElement *
-GstNvcfSession::webrtcbin () const
-{
+GstElement* GstNvcfSession::webrtcbin() const {
   return impl_->webrtc;
 }
 
-/* ------------------------------------------------------------------- TURN */
-
-/* The TURN URI carries the password, and every way webrtcbin offers to take
- * it exposes it: the turn-server property reads it back (dot dumps,
- * gst-launch-1.0 -v), and webrtcnice logs the whole URI at DEBUG while
- * validating it (gst_webrtc_ice_set_turn_server and add_turn_server alike).
- * So the URI is parsed here, without logging, and the server goes straight
- * to libnice (nice_agent_set_relay_info) for each ICE stream webrtcbin adds:
- * nothing in GStreamer holds it, so no property, dot dump or log line can
- * show it, at any debug level, and no debug threshold is touched. */
-namespace {
-
-struct TurnRelay
-{
-  std::string host;             /* an IP address: libnice resolves nothing */
-  guint port = 0;
-  std::string user, password;   /* decoded; secret */
-  std::vector<NiceRelayType> types;
-};
-
-/* turn[s]://user:pass@host[:port][?transport=udp|tcp], as webrtcnice reads
- * it (both transports when none is named). nullopt when it is not one. */
-std::optional<TurnRelay>
-parse_turn_uri (const std::string & uri)
-{
-  gchar *scheme = NULL, *user = NULL, *password = NULL, *host = NULL,
-      *query = NULL;
-  gint port = -1;
-  std::optional<TurnRelay> out;
-  if (g_uri_split_with_user (uri.c_str (), G_URI_FLAGS_HAS_PASSWORD, &scheme,
-          &user, &password, NULL, &host, &port, NULL, &query, NULL, NULL)
-      && host && user && password
-      && (g_strcmp0 (scheme, "turn") == 0 || g_strcmp0 (scheme, "turns") == 0)) {
-    bool tls = g_strcmp0 (scheme, "turns") == 0;
-    std::string transport;
-    if (query) {
-      GHashTable *params = g_uri_parse_params (query, -1, "&",
-          G_URI_PARAMS_NONE, NULL);
-      if (params) {
-        const gchar *t = (const gchar *) g_hash_table_lookup (params,
-            "transport");
-        transport = t ? t : "";
-        g_hash_table_unref (params);
-      }
-    }
-    TurnRelay r;
-    r.host = host;
-    r.port = port > 0 ? port : (tls ? 5349 : 3478);
-    r.user = user;
-    r.password = password;
-    if (tls)
-      r.types.push_back (NICE_RELAY_TYPE_TURN_TLS);
-    if (!tls && (transport.empty () || transport == "udp"))
-      r.types.push_back (NICE_RELAY_TYPE_TURN_UDP);
-    if (!tls && (transport.empty () || transport == "tcp"))
-      r.types.push_back (NICE_RELAY_TYPE_TURN_TCP);
-    if (!r.types.empty ())
-      out = std::move (r);
-  }
-  if (password)
-    memset (password, 0, strlen (password));
-  for (gchar * p : {scheme, user, password, host, query})
-    g_free (p);
-  return out;
-}
-
-GQuark
-turn_relay_quark ()
-{
-  static GQuark q = g_quark_from_static_string ("nvcf-turn-relay");
-  return q;
-}
-
-GstWebRTCICEStream *(*webrtcnice_add_stream) (GstWebRTCICE *, guint) =
-    nullptr;
-
-/* webrtcnice's add_stream, then our relay on the new libnice stream (its
- * stream_id is libnice's), before webrtcbin gathers on it. On webrtcbin's
- * thread; waits for nothing. */
-GstWebRTCICEStream *
-add_stream_with_turn (GstWebRTCICE * ice, guint session_id)
-{
-  GstWebRTCICEStream *stream = webrtcnice_add_stream (ice, session_id);
-  auto *relay = static_cast < TurnRelay * >(g_object_get_qdata (G_OBJECT (ice),
-          turn_relay_quark ()));
-  if (!stream || !relay)
-    return stream;
-  NiceAgent *agent = NULL;
-  g_object_get (ice, "agent", &agent, NULL);
-  if (!agent)
-    return stream;
-  for (NiceRelayType type : relay->types)
-    if (!nice_agent_set_relay_info (agent, stream->stream_id,
-            NICE_COMPONENT_TYPE_RTP, relay->host.c_str (), relay->port,
-            relay->user.c_str (), relay->password.c_str (), type))
-      GST_WARNING_OBJECT (ice, "libnice refused TURN server %s:%u",
-          relay->host.c_str (), relay->port);
-  g_object_unref (agent);
-  return stream;
-}
-
-void
-free_turn_relay (gpointer data)
-{
-  auto *relay = static_cast < TurnRelay * >(data);
-  std::fill (relay->password.begin (), relay->password.end (), '\0');
-  delete relay;
-}
-
-}  // namespace
-
-/* Configure webrtcbin's ICE agent (webrtcnice) for uri. The class hook is
- * installed once per process and acts only on agents carrying a relay. */
-static bool
-add_turn_server (GstObject * ice, const std::string & uri, std::string * error)
-{
-  if (g_strcmp0 (G_OBJECT_TYPE_NAME (ice), "GstWebRTCNice") != 0) {
-    *error = std::string ("TURN needs webrtcbin's libnice ICE agent, not ") +
-        G_OBJECT_TYPE_NAME (ice);
-    return false;
-  }
-  std::optional<TurnRelay> relay = parse_turn_uri (uri);
-  if (!relay) {
-    *error = "turn server " + nvcf::redact_uri (uri) + " is not "
-        "turn[s]://user:pass@ip:port";
-    return false;
-  }
-  static gsize hooked = 0;
-  if (g_once_init_enter (&hooked)) {
-    auto *klass = GST_WEBRTC_ICE_GET_CLASS (ice);
-    webrtcnice_add_stream = klass->add_stream;
-    klass->add_stream = add_stream_with_turn;
-    g_once_init_leave (&hooked, 1);
-  }
-  g_object_set_qdata_full (G_OBJECT (ice), turn_relay_quark (),
-      new TurnRelay (std::move (*relay)), free_turn_relay);
-  /* Which server, for debugging and tests: without the password, and not a
-   * property (dot dumps show properties only). */
-  g_object_set_data_full (G_OBJECT (ice), "nvcf-turn-server",
-      g_strdup (nvcf::redact_uri (uri).c_str ()), g_free);
-  return true;
-}
-
-static bool
-configure_ice (GstNvcfSession::Impl * impl, std::string * error)
-{
-  GstObject *ice = NULL;
-  g_object_get (impl->webrtc, "ice-agent", &ice, NULL);
+static bool configure_ice(GstNvcfSession::Impl* impl, std::string* error) {
+  GstObject* ice = NULL;
+  g_object_get(impl->webrtc, "ice-agent", &ice, NULL);
   if (!ice) {
     *error = "webrtcbin has no ICE agent";
     return false;
   }
-  if (!impl->config.turn_server.empty ()
-      && !add_turn_server (ice, impl->config.turn_server, error)) {
-    gst_object_unref (ice);
+  if (!impl->config.turn_server.empty() &&
+      !gst_nvcf_ice_add_turn_server(ice, impl->config.turn_server, error)) {
+    gst_object_unref(ice);
     return false;
   }
-  g_object_set (ice, "min-rtp-port", impl->config.port_range.min,
-      "max-rtp-port", impl->config.port_range.max, "ice-tcp",
-      impl->config.ice_tcp, NULL);
-  NiceAgent *agent = NULL;
-  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set(ice, "min-rtp-port", impl->config.port_range.min, "max-rtp-port",
+               impl->config.port_range.max, "ice-tcp", impl->config.ice_tcp, NULL);
+  NiceAgent* agent = NULL;
+  g_object_get(ice, "agent", &agent, NULL);
   if (agent) {
     /* UPnP multicasts SSDP and opens ports outside the range. */
-    g_object_set (agent, "upnp", FALSE, NULL);
-    for (const auto & addr:impl->config.ice_addresses) {
+    g_object_set(agent, "upnp", FALSE, NULL);
+    for (const auto& addr : impl->config.ice_addresses) {
       NiceAddress a;
-      nice_address_init (&a);
-      if (!nice_address_set_from_string (&a, addr.c_str ())) {
+      nice_address_init(&a);
+      if (!nice_address_set_from_string(&a, addr.c_str())) {
         *error = "ice-addresses: \"" + addr + "\" is not an IP address";
-        g_object_unref (agent);
-        gst_object_unref (ice);
+        g_object_unref(agent);
+        gst_object_unref(ice);
         return false;
       }
-      nice_agent_add_local_address (agent, &a);
+      nice_agent_add_local_address(agent, &a);
     }
-    g_object_unref (agent);
+    g_object_unref(agent);
   }
-  gst_object_unref (ice);
+  gst_object_unref(ice);
   return true;
 }
 
-static GstElement *
-make (const char *factory, const std::string & name, std::string * error)
-{
-  GstElement *e = gst_element_factory_make (factory, name.c_str ());
+static GstElement* make(const char* factory, const std::string& name, std::string* error) {
+  GstElement* e = gst_element_factory_make(factory, name.c_str());
   if (!e)
-    *error = std::string ("element ") + factory + " is missing";
+    *error = std::string("element ") + factory + " is missing";
   return e;
 }
 
@@ -548,268 +358,237 @@ make (const char *factory, const std::string & name, std::string * error)
  * probe, the tee always gets OK, and a branch that fails ends its own
  * session (its viewer is told why) and takes no more buffers. Events and
  * queries still use the link. Runs on the tee's streaming thread. */
-static GstPadProbeReturn
-on_tee_data (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  auto *impl = static_cast < GstNvcfSession::Impl * >(user_data);
+static GstPadProbeReturn on_tee_data(GstPad* pad, GstPadProbeInfo* info, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   if (impl->branch_failed || impl->stopped)
     return GST_PAD_PROBE_DROP;
-  GstPad *peer = gst_pad_get_peer (pad);
+  GstPad* peer = gst_pad_get_peer(pad);
   if (!peer)
     return GST_PAD_PROBE_OK;
   GstFlowReturn ret;
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER)
-    ret = gst_pad_chain (peer, gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info)));
+  if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+    ret = gst_pad_chain(peer, gst_buffer_ref(GST_PAD_PROBE_INFO_BUFFER(info)));
   else
-    ret = gst_pad_chain_list (peer,
-        gst_buffer_list_ref (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
-  gst_object_unref (peer);
-  if (ret <= GST_FLOW_NOT_NEGOTIATED && !impl->branch_failed.exchange (true)) {
-    GST_WARNING ("[%s] %s: branch failed: %s", impl->config.label.c_str (),
-        GST_PAD_NAME (pad), gst_flow_get_name (ret));
-    impl->cb.failed (std::string ("the media cannot be sent to this viewer (") +
-        gst_flow_get_name (ret) + ")");
+    ret = gst_pad_chain_list(peer, gst_buffer_list_ref(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
+  gst_object_unref(peer);
+  if (ret <= GST_FLOW_NOT_NEGOTIATED && !impl->branch_failed.exchange(true)) {
+    GST_WARNING("[%s] %s: branch failed: %s", impl->config.label.c_str(), GST_PAD_NAME(pad),
+                gst_flow_get_name(ret));
+    impl->cb.failed(std::string("the media cannot be sent to this viewer (") +
+                    gst_flow_get_name(ret) + ")");
   }
   /* Our reference went to the branch; DROP releases the tee's and returns
    * OK to it. */
   return GST_PAD_PROBE_DROP;
 }
 
-bool
-GstNvcfSession::start (const std::vector<GstNvcfStreamTap> & streams,
-    std::string * error)
-{
-  Impl *impl = impl_.get ();
+bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::string* error) {
+  Impl* impl = impl_.get();
   const std::string prefix = impl->prefix;
 
-  GstElement *webrtc = make ("webrtcbin", prefix, error);
+  GstElement* webrtc = make("webrtcbin", prefix, error);
   if (!webrtc)
     return false;
-  gst_object_ref (webrtc);
+  gst_object_ref(webrtc);
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     impl->webrtc = webrtc;
   }
-  gst_util_set_object_arg (G_OBJECT (impl->webrtc), "bundle-policy",
-      "max-bundle");
-  g_object_set (impl->webrtc, "latency", 0, NULL);
+  gst_util_set_object_arg(G_OBJECT(impl->webrtc), "bundle-policy", "max-bundle");
+  g_object_set(impl->webrtc, "latency", 0, NULL);
   if (impl->config.relay_only)
-    gst_util_set_object_arg (G_OBJECT (impl->webrtc), "ice-transport-policy",
-        "relay");
-  if (!impl->config.stun_server.empty ())
-    g_object_set (impl->webrtc, "stun-server",
-        impl->config.stun_server.c_str (), NULL);
-  if (!configure_ice (impl, error))
+    gst_util_set_object_arg(G_OBJECT(impl->webrtc), "ice-transport-policy", "relay");
+  if (!impl->config.stun_server.empty())
+    g_object_set(impl->webrtc, "stun-server", impl->config.stun_server.c_str(), NULL);
+  if (!configure_ice(impl, error))
     return false;
 
-  g_signal_connect (impl->webrtc, "on-ice-candidate",
-      G_CALLBACK (on_ice_candidate), impl);
-  g_signal_connect (impl->webrtc, "notify::ice-gathering-state",
-      G_CALLBACK (on_gathering_state), impl);
-  g_signal_connect (impl->webrtc, "notify::connection-state",
-      G_CALLBACK (on_connection_state), impl);
-  g_signal_connect (impl->webrtc, "on-data-channel",
-      G_CALLBACK (on_remote_channel), impl);
-  gst_bin_add (impl->bin, impl->webrtc);
+  g_signal_connect(impl->webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate), impl);
+  g_signal_connect(impl->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
+                   impl);
+  g_signal_connect(impl->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), impl);
+  g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(on_remote_channel), impl);
+  gst_bin_add(impl->bin, impl->webrtc);
 
   std::vector<std::string> types;
-  for (const auto & tap:streams)
-    types.push_back (tap.media_type);
-  std::vector<unsigned> pts = nvcf::payload_types (types);
-  for (size_t i = 0; i < streams.size (); i++) {
-    const GstNvcfStreamTap & tap = streams[i];
-    const nvcf::Codec *codec = nvcf::codec_for (tap.media_type);
+  for (const auto& tap : streams)
+    types.push_back(tap.media_type);
+  std::vector<unsigned> pts = nvcf::payload_types(types);
+  for (size_t i = 0; i < streams.size(); i++) {
+    const GstNvcfStreamTap& tap = streams[i];
+    const nvcf::Codec* codec = nvcf::codec_for(tap.media_type);
     if (!codec)
       continue;
-    const std::string & payloader = codec->payloader;
+    const std::string& payloader = codec->payloader;
     Branch b;
     b.tap = tap;
     std::string n = prefix + "-" + tap.name;
-    b.queue = make ("queue", n + "-queue", error);
-    b.pay = make (payloader.c_str (), n + "-pay", error);
-    b.filter = make ("capsfilter", n + "-caps", error);
+    b.queue = make("queue", n + "-queue", error);
+    b.pay = make(payloader.c_str(), n + "-pay", error);
+    b.filter = make("capsfilter", n + "-caps", error);
     if (!b.queue || !b.pay || !b.filter) {
-      for (GstElement * e : {b.queue, b.pay, b.filter})
+      for (GstElement* e : {b.queue, b.pay, b.filter})
         if (e)
-          gst_object_unref (gst_object_ref_sink (e));
+          gst_object_unref(gst_object_ref_sink(e));
       return false;
     }
     /* A slow viewer drops its own old packets instead of stalling the tee
      * that every viewer shares; a PLI then recovers. */
-    g_object_set (b.queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes",
-        0, "max-size-time", (guint64) (200 * GST_MSECOND), NULL);
-    g_object_set (b.pay, "pt", pts[i], "mtu", 1200, NULL);
-    for (const auto &[key, value] : codec->payloader_properties)
-      gst_util_set_object_arg (G_OBJECT (b.pay), key.c_str (), value.c_str ());
-    gst_bin_add_many (impl->bin, b.queue, b.pay, b.filter, NULL);
-    for (GstElement * e : {b.queue, b.pay, b.filter})
-      gst_object_ref (e);
-    gst_element_link_many (b.queue, b.pay, b.filter, NULL);
+    g_object_set(b.queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                 (guint64)(200 * GST_MSECOND), NULL);
+    g_object_set(b.pay, "pt", pts[i], "mtu", 1200, NULL);
+    for (const auto& [key, value] : codec->payloader_properties)
+      gst_util_set_object_arg(G_OBJECT(b.pay), key.c_str(), value.c_str());
+    gst_bin_add_many(impl->bin, b.queue, b.pay, b.filter, NULL);
+    for (GstElement* e : {b.queue, b.pay, b.filter})
+      gst_object_ref(e);
+    gst_element_link_many(b.queue, b.pay, b.filter, NULL);
 
-    b.webrtc_pad = gst_element_request_pad_simple (impl->webrtc, "sink_%u");
-    impl->branches.push_back (b);
-    GstPad *src = gst_element_get_static_pad (b.filter, "src");
-    if (gst_pad_link (src, b.webrtc_pad) != GST_PAD_LINK_OK) {
-      gst_object_unref (src);
+    b.webrtc_pad = gst_element_request_pad_simple(impl->webrtc, "sink_%u");
+    impl->branches.push_back(b);
+    GstPad* src = gst_element_get_static_pad(b.filter, "src");
+    if (gst_pad_link(src, b.webrtc_pad) != GST_PAD_LINK_OK) {
+      gst_object_unref(src);
       *error = "cannot link " + tap.name + " to webrtcbin";
       return false;
     }
-    gst_object_unref (src);
+    gst_object_unref(src);
     /* Caps seen past webrtcbin's own sink pad handler, which records them
      * (and the SSRC the offer must carry). */
-    GstPad *internal =
-        GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (b.webrtc_pad)));
-    gst_pad_add_probe (internal, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        on_branch_caps, impl, NULL);
-    impl->branches.back ().webrtc_internal = internal;
+    GstPad* internal = GST_PAD(gst_proxy_pad_get_internal(GST_PROXY_PAD(b.webrtc_pad)));
+    gst_pad_add_probe(internal, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_branch_caps, impl, NULL);
+    impl->branches.back().webrtc_internal = internal;
 
-    GstWebRTCRTPTransceiver *trans = NULL;
-    g_object_get (b.webrtc_pad, "transceiver", &trans, NULL);
+    GstWebRTCRTPTransceiver* trans = NULL;
+    g_object_get(b.webrtc_pad, "transceiver", &trans, NULL);
     if (trans) {
-      gst_util_set_object_arg (G_OBJECT (trans), "direction", "sendonly");
-      if (tap.video
-          && g_object_class_find_property (G_OBJECT_GET_CLASS (trans),
-              "do-nack"))
-        g_object_set (trans, "do-nack", TRUE, NULL);
-      gst_object_unref (trans);
+      gst_util_set_object_arg(G_OBJECT(trans), "direction", "sendonly");
+      if (tap.video && g_object_class_find_property(G_OBJECT_GET_CLASS(trans), "do-nack"))
+        g_object_set(trans, "do-nack", TRUE, NULL);
+      gst_object_unref(trans);
     }
   }
-  if (impl->branches.empty ()) {
+  if (impl->branches.empty()) {
     *error = "no media to send yet";
     return false;
   }
-  impl->caps_pending = impl->branches.size ();
+  impl->caps_pending = impl->branches.size();
 
   /* Downstream first, so no buffer meets an element that is not running;
    * the tee is tapped last. */
-  gst_element_sync_state_with_parent (impl->webrtc);
+  gst_element_sync_state_with_parent(impl->webrtc);
   /* Once webrtcbin is out of NULL (it refuses channels while closed): the
    * data channels of the gst-plugins-rs schema: requests
    * with replies, and bare input events. */
   GstWebRTCDataChannel *control = NULL, *input = NULL;
-  g_signal_emit_by_name (impl->webrtc, "create-data-channel", "control", NULL,
-      &control);
-  g_signal_emit_by_name (impl->webrtc, "create-data-channel", "input", NULL,
-      &input);
+  g_signal_emit_by_name(impl->webrtc, "create-data-channel", "control", NULL, &control);
+  g_signal_emit_by_name(impl->webrtc, "create-data-channel", "input", NULL, &input);
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     impl->control = control;
     impl->input = input;
   }
-  for (auto *ch : {control, input})
+  for (auto* ch : {control, input})
     if (ch)
-      g_signal_connect (ch, "on-message-string",
-          G_CALLBACK (on_channel_message), impl);
+      g_signal_connect(ch, "on-message-string", G_CALLBACK(on_channel_message), impl);
 
-  for (auto &b:impl->branches) {
-    for (GstElement * e : {b.filter, b.pay, b.queue})
-      gst_element_sync_state_with_parent (e);
-    b.tee_pad = gst_element_request_pad_simple (b.tap.tee, "src_%u");
-    GstPad *sink = gst_element_get_static_pad (b.queue, "sink");
-    gst_pad_link (b.tee_pad, sink);
-    gst_object_unref (sink);
-    gst_pad_add_probe (b.tee_pad, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER
-            | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_tee_data, impl, NULL);
+  for (auto& b : impl->branches) {
+    for (GstElement* e : {b.filter, b.pay, b.queue})
+      gst_element_sync_state_with_parent(e);
+    b.tee_pad = gst_element_request_pad_simple(b.tap.tee, "src_%u");
+    GstPad* sink = gst_element_get_static_pad(b.queue, "sink");
+    gst_pad_link(b.tee_pad, sink);
+    gst_object_unref(sink);
+    gst_pad_add_probe(b.tee_pad,
+                      (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      on_tee_data, impl, NULL);
   }
-  request_key_unit ();
-  GST_INFO ("[%s] session started with %zu streams", impl->config.label.c_str (),
-      impl->branches.size ());
+  request_key_unit();
+  GST_INFO("[%s] session started with %zu streams", impl->config.label.c_str(),
+           impl->branches.size());
   return true;
 }
 
-void
-GstNvcfSession::set_remote_answer (const std::string & sdp)
-{
-  Impl *impl = impl_.get ();
-  GstSDPMessage *msg = NULL;
-  if (gst_sdp_message_new_from_text (sdp.c_str (), &msg) != GST_SDP_OK || !msg) {
-    impl->cb.failed ("the answer is not valid SDP");
+void GstNvcfSession::set_remote_answer(const std::string& sdp) {
+  Impl* impl = impl_.get();
+  GstSDPMessage* msg = NULL;
+  if (gst_sdp_message_new_from_text(sdp.c_str(), &msg) != GST_SDP_OK || !msg) {
+    impl->cb.failed("the answer is not valid SDP");
     return;
   }
   /* A viewer that cannot decode a stream answers its m-line with port 0.
    * webrtcbin 1.22 aborts the whole process on such a bundled answer
    * (an assertion in _connect_rtpfunnel), so it never gets one: the
    * session ends with the reason instead. */
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-    if (gst_sdp_media_get_port (media) == 0) {
-      std::string kind = gst_sdp_media_get_media (media) ?
-          gst_sdp_media_get_media (media) : "media";
-      gst_sdp_message_free (msg);
-      impl->cb.failed ("the viewer rejected the " + kind + " stream (it cannot "
-          "decode what was offered)");
+  for (guint i = 0; i < gst_sdp_message_medias_len(msg); i++) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(msg, i);
+    if (gst_sdp_media_get_port(media) == 0) {
+      std::string kind = gst_sdp_media_get_media(media) ? gst_sdp_media_get_media(media) : "media";
+      gst_sdp_message_free(msg);
+      impl->cb.failed("the viewer rejected the " + kind +
+                      " stream (it cannot "
+                      "decode what was offered)");
       return;
     }
   }
-  GstWebRTCSessionDescription *answer =
-      gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, msg);
-  GstPromise *promise = gst_promise_new_with_change_func ([](GstPromise * p,
-          gpointer data) {
-        auto *impl = static_cast < Impl * >(data);
-        const GstStructure *reply = gst_promise_get_reply (p);
-        GError *err = NULL;
-        if (reply && gst_structure_has_field (reply, "error"))
-          gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+  GstWebRTCSessionDescription* answer =
+      gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, msg);
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise* p, gpointer data) {
+        auto* impl = static_cast<Impl*>(data);
+        const GstStructure* reply = gst_promise_get_reply(p);
+        GError* err = NULL;
+        if (reply && gst_structure_has_field(reply, "error"))
+          gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
         if (err && !impl->stopped)
-          impl->cb.failed (std::string ("the answer was refused: ") +
-              err->message);
-        g_clear_error (&err);
-        gst_promise_unref (p);
-      }, impl, NULL);
-  g_signal_emit_by_name (impl->webrtc, "set-remote-description", answer,
-      promise);
-  gst_webrtc_session_description_free (answer);
+          impl->cb.failed(std::string("the answer was refused: ") + err->message);
+        g_clear_error(&err);
+        gst_promise_unref(p);
+      },
+      impl, NULL);
+  g_signal_emit_by_name(impl->webrtc, "set-remote-description", answer, promise);
+  gst_webrtc_session_description_free(answer);
 }
 
-void
-GstNvcfSession::add_remote_ice (const nvcf::IceCandidate & ice)
-{
-  if (ice.candidate.empty ())
-    return;                     /* end of candidates: nothing to add */
-  g_signal_emit_by_name (impl_->webrtc, "add-ice-candidate", ice.mline_index,
-      ice.candidate.c_str ());
+void GstNvcfSession::add_remote_ice(const nvcf::IceCandidate& ice) {
+  if (ice.candidate.empty())
+    return; /* end of candidates: nothing to add */
+  g_signal_emit_by_name(impl_->webrtc, "add-ice-candidate", ice.mline_index, ice.candidate.c_str());
 }
 
-void
-GstNvcfSession::request_key_unit ()
-{
-  for (auto &b:impl_->branches)
+void GstNvcfSession::request_key_unit() {
+  for (auto& b : impl_->branches)
     if (b.tap.video && b.tee_pad)
-      gst_pad_send_event (b.tee_pad,
-          gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-              TRUE, 0));
+      gst_pad_send_event(b.tee_pad,
+                         gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 /* The session's webrtcbin or control channel, with a reference, or NULL
  * once stopped: callers on any thread use it without racing stop(). */
-static GstElement *
-ref_webrtc (GstNvcfSession::Impl * impl)
-{
-  std::lock_guard<std::mutex> lock (impl->lock);
+static GstElement* ref_webrtc(GstNvcfSession::Impl* impl) {
+  std::lock_guard<std::mutex> lock(impl->lock);
   if (impl->stopped || !impl->webrtc)
     return NULL;
-  return GST_ELEMENT (gst_object_ref (impl->webrtc));
+  return GST_ELEMENT(gst_object_ref(impl->webrtc));
 }
 
-bool
-GstNvcfSession::send_data (const std::string & text)
-{
-  GstWebRTCDataChannel *channel = NULL;
+bool GstNvcfSession::send_data(const std::string& text) {
+  GstWebRTCDataChannel* channel = NULL;
   {
-    std::lock_guard<std::mutex> lock (impl_->lock);
+    std::lock_guard<std::mutex> lock(impl_->lock);
     if (impl_->control && !impl_->stopped)
-      channel = GST_WEBRTC_DATA_CHANNEL (gst_object_ref (impl_->control));
+      channel = GST_WEBRTC_DATA_CHANNEL(gst_object_ref(impl_->control));
   }
   if (!channel)
     return false;
   GstWebRTCDataChannelState state;
-  g_object_get (channel, "ready-state", &state, NULL);
+  g_object_get(channel, "ready-state", &state, NULL);
   bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
   /* send-string queues the text into SCTP and returns: it never waits for
    * webrtcbin's thread, so any thread may send, data-received's included. */
   if (open)
-    reply_on (channel, text);
-  gst_object_unref (channel);
+    reply_on(channel, text);
+  gst_object_unref(channel);
   return open;
 }
 
@@ -817,8 +596,7 @@ namespace {
 
 /* Outlives the promise when the waiter gives up: webrtcbin may reply
  * after the bound. */
-struct StatsWait
-{
+struct StatsWait {
   std::mutex m;
   std::condition_variable cv;
   bool done = false;
@@ -826,139 +604,129 @@ struct StatsWait
 
 }  // namespace
 
-GstStructure *
-GstNvcfSession::stats ()
-{
+GstStructure* GstNvcfSession::stats() {
   /* Bounded: the caller may be webrtcbin's own thread (a data-received
    * handler), which is the thread that would answer. */
-  constexpr auto kStatsBound = std::chrono::seconds (2);
-  if (impl_->webrtc_thread == g_thread_self ()) {
+  constexpr auto kStatsBound = std::chrono::seconds(2);
+  if (impl_->webrtc_thread == g_thread_self()) {
     /* get-stats queues a task for this very thread: it would only run
      * after we return. Skip at once rather than wait out the bound. */
-    GST_DEBUG ("[%s] no statistics from webrtcbin's own thread",
-        impl_->config.label.c_str ());
+    GST_DEBUG("[%s] no statistics from webrtcbin's own thread", impl_->config.label.c_str());
     return NULL;
   }
-  GstElement *webrtc = ref_webrtc (impl_.get ());
+  GstElement* webrtc = ref_webrtc(impl_.get());
   if (!webrtc)
     return NULL;
-  auto wait = std::make_shared < StatsWait > ();
-  GstPromise *promise = gst_promise_new_with_change_func ([](GstPromise *,
-          gpointer data) {
-        auto &w = *static_cast < std::shared_ptr < StatsWait > *>(data);
-        std::lock_guard<std::mutex> lock (w->m);
+  auto wait = std::make_shared<StatsWait>();
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise*, gpointer data) {
+        auto& w = *static_cast<std::shared_ptr<StatsWait>*>(data);
+        std::lock_guard<std::mutex> lock(w->m);
         w->done = true;
-        w->cv.notify_all ();
-      }, new std::shared_ptr<StatsWait> (wait),[](gpointer data) {
-        delete static_cast < std::shared_ptr < StatsWait > *>(data);
-      });
-  g_signal_emit_by_name (webrtc, "get-stats", NULL, promise);
+        w->cv.notify_all();
+      },
+      new std::shared_ptr<StatsWait>(wait),
+      [](gpointer data) { delete static_cast<std::shared_ptr<StatsWait>*>(data); });
+  g_signal_emit_by_name(webrtc, "get-stats", NULL, promise);
   bool replied;
   {
-    std::unique_lock<std::mutex> lock (wait->m);
-    replied = wait->cv.wait_for (lock, kStatsBound,[&] {
-          return wait->done;
-        });
+    std::unique_lock<std::mutex> lock(wait->m);
+    replied = wait->cv.wait_for(lock, kStatsBound, [&] { return wait->done; });
   }
-  GstStructure *out = NULL;
-  if (replied && gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED) {
-    const GstStructure *reply = gst_promise_get_reply (promise);
+  GstStructure* out = NULL;
+  if (replied && gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
+    const GstStructure* reply = gst_promise_get_reply(promise);
     if (reply)
-      out = gst_structure_copy (reply);
+      out = gst_structure_copy(reply);
   } else if (!replied) {
-    GST_WARNING ("[%s] no statistics from webrtcbin within %lld s",
-        impl_->config.label.c_str (), (long long) kStatsBound.count ());
+    GST_WARNING("[%s] no statistics from webrtcbin within %lld s", impl_->config.label.c_str(),
+                (long long)kStatsBound.count());
   }
-  gst_promise_unref (promise);
-  gst_object_unref (webrtc);
+  gst_promise_unref(promise);
+  gst_object_unref(webrtc);
   return out;
 }
 
-bool
-GstNvcfSession::owns (GstObject * obj) const
-{
-  GstElement *webrtc = ref_webrtc (impl_.get ());
+bool GstNvcfSession::owns(GstObject* obj) const {
+  GstElement* webrtc = ref_webrtc(impl_.get());
   bool mine = false;
   if (webrtc) {
-    mine = obj == GST_OBJECT (webrtc)
-        || gst_object_has_as_ancestor (obj, GST_OBJECT (webrtc));
-    gst_object_unref (webrtc);
+    mine = obj == GST_OBJECT(webrtc) || gst_object_has_as_ancestor(obj, GST_OBJECT(webrtc));
+    gst_object_unref(webrtc);
   }
   /* The branch elements live in the element's bin, named after us. */
-  if (!mine && GST_OBJECT_PARENT (obj) == GST_OBJECT (impl_->bin)) {
-    gchar *name = gst_object_get_name (obj);
-    mine = name && g_str_has_prefix (name, (impl_->prefix + "-").c_str ());
-    g_free (name);
+  if (!mine && GST_OBJECT_PARENT(obj) == GST_OBJECT(impl_->bin)) {
+    gchar* name = gst_object_get_name(obj);
+    mine = name && g_str_has_prefix(name, (impl_->prefix + "-").c_str());
+    g_free(name);
   }
   return mine;
 }
 
-void
-GstNvcfSession::stop ()
-{
-  Impl *impl = impl_.get ();
-  if (impl->stopped.exchange (true))
+void GstNvcfSession::stop() {
+  Impl* impl = impl_.get();
+  if (impl->stopped.exchange(true))
     return;
   if (impl->webrtc)
-    g_signal_handlers_disconnect_by_data (impl->webrtc, impl);
-  GstWebRTCDataChannel *channels[2];
+    g_signal_handlers_disconnect_by_data(impl->webrtc, impl);
+  GstWebRTCDataChannel* channels[2];
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     channels[0] = impl->control;
     channels[1] = impl->input;
     impl->control = impl->input = nullptr;
   }
-  for (auto *ch : channels)
+  for (auto* ch : channels)
     if (ch) {
-      g_signal_handlers_disconnect_by_data (ch, impl);
-      gst_object_unref (ch);
+      g_signal_handlers_disconnect_by_data(ch, impl);
+      gst_object_unref(ch);
     }
   /* Stop the flow into the branch first, then tear it down. */
-  for (auto &b:impl->branches) {
+  for (auto& b : impl->branches) {
     if (b.tee_pad) {
-      GstPad *sink = gst_element_get_static_pad (b.queue, "sink");
-      gst_pad_unlink (b.tee_pad, sink);
-      gst_object_unref (sink);
-      gst_element_release_request_pad (b.tap.tee, b.tee_pad);
-      gst_object_unref (b.tee_pad);
+      GstPad* sink = gst_element_get_static_pad(b.queue, "sink");
+      gst_pad_unlink(b.tee_pad, sink);
+      gst_object_unref(sink);
+      gst_element_release_request_pad(b.tap.tee, b.tee_pad);
+      gst_object_unref(b.tee_pad);
     }
   }
   /* Locked, so a concurrent state change of the bin cannot bring them
    * back up before they are removed. */
-  auto remove = [impl] (GstElement * e) {
+  auto remove = [impl](GstElement* e) {
     if (!e)
       return;
-    gst_element_set_locked_state (e, TRUE);
-    gst_element_set_state (e, GST_STATE_NULL);
-    if (GST_OBJECT_PARENT (e) == GST_OBJECT (impl->bin))
-      gst_bin_remove (impl->bin, e);
-    gst_object_unref (e);
+    gst_element_set_locked_state(e, TRUE);
+    gst_element_set_state(e, GST_STATE_NULL);
+    if (GST_OBJECT_PARENT(e) == GST_OBJECT(impl->bin))
+      gst_bin_remove(impl->bin, e);
+    gst_object_unref(e);
   };
   /* webrtcbin first: a branch thread may be blocked pushing into it, and
    * stopping the branch would wait for that push forever. */
   if (impl->webrtc) {
-    gst_element_set_locked_state (impl->webrtc, TRUE);
-    gst_element_set_state (impl->webrtc, GST_STATE_NULL);
+    gst_element_set_locked_state(impl->webrtc, TRUE);
+    gst_element_set_state(impl->webrtc, GST_STATE_NULL);
   }
-  for (auto &b:impl->branches) {
-    for (GstElement * e : {b.queue, b.pay, b.filter})
-      remove (e);
+  for (auto& b : impl->branches) {
+    for (GstElement* e : {b.queue, b.pay, b.filter})
+      remove(e);
     if (b.webrtc_pad && impl->webrtc)
-      gst_element_release_request_pad (impl->webrtc, b.webrtc_pad);
+      gst_element_release_request_pad(impl->webrtc, b.webrtc_pad);
     if (b.webrtc_pad)
-      gst_object_unref (b.webrtc_pad);
+      gst_object_unref(b.webrtc_pad);
     if (b.webrtc_internal)
-      gst_object_unref (b.webrtc_internal);
+      gst_object_unref(b.webrtc_internal);
     if (b.caps)
-      gst_caps_unref (b.caps);
+      gst_caps_unref(b.caps);
   }
-  impl->branches.clear ();
-  GstElement *webrtc;
+  impl->branches.clear();
+  GstElement* webrtc;
   {
-    std::lock_guard<std::mutex> lock (impl->lock);
+    std::lock_guard<std::mutex> lock(impl->lock);
     webrtc = impl->webrtc;
     impl->webrtc = nullptr;
   }
-  remove (webrtc);
-  GST_INFO ("[%s] session stopped", impl->config.label.c_str ());
+  remove(webrtc);
+  GST_INFO("[%s] session stopped", impl->config.label.c_str());
 }

@@ -17,73 +17,69 @@
 #include "core/signalling.h"
 
 /* A shared encoded stream a session can branch from. */
-struct GstNvcfStreamTap
-{
-  std::string name;             /* pad name, e.g. video_0 */
+struct GstNvcfStreamTap {
+  std::string name; /* pad name, e.g. video_0 */
   bool video = true;
-  std::string media_type;       /* encoded, e.g. video/x-h264 */
-  GstElement *tee = nullptr;    /* borrowed; lives as long as the stream */
+  std::string media_type;    /* encoded, e.g. video/x-h264 */
+  GstElement* tee = nullptr; /* borrowed; lives as long as the stream */
 };
 
-struct GstNvcfSessionConfig
-{
+struct GstNvcfSessionConfig {
   std::string id;
-  std::string label;            /* "session ID request RID": prefixes every log line */
-  std::string stun_server;      /* stun://host:port or "" */
-  std::string turn_server;      /* turn://user:pass@host:port or "" (secret) */
+  std::string label;       /* "session ID request RID": prefixes every log line */
+  std::string stun_server; /* stun://host:port or "" */
+  std::string turn_server; /* turn://user:pass@host:port or "" (secret) */
   nvcf::PortRange port_range;
-  std::vector<std::string> ice_addresses;       /* local addresses; empty = all */
+  std::vector<std::string> ice_addresses; /* local addresses; empty = all */
   bool ice_tcp = false;
-  bool relay_only = false;       /* ice-transport-policy=relay */
+  bool relay_only = false; /* ice-transport-policy=relay */
 };
 
-struct GstNvcfSessionCallbacks
-{
-  std::function<void (const std::string & sdp)> offer;
-  std::function<void (const nvcf::IceCandidate &)> ice;
+struct GstNvcfSessionCallbacks {
+  std::function<void(const std::string& sdp)> offer;
+  std::function<void(const nvcf::IceCandidate&)> ice;
   /* The session cannot go on; the owner ends it. */
-  std::function<void (const std::string & reason)> failed;
+  std::function<void(const std::string& reason)> failed;
   /* ICE and DTLS are up. */
-  std::function<void ()> connected;
+  std::function<void()> connected;
   /* An upstream event (navigation, custom) for the video stream with this
    * mid ("" = the first video stream). Returns "" or an error text. */
-  std::function<std::string (const std::string & mid, GstEvent * event)> upstream;
+  std::function<std::string(const std::string& mid, GstEvent* event)> upstream;
   /* Viewer data that is not input. */
-  std::function<void (const std::string & channel, const std::string & text)> data;
+  std::function<void(const std::string& channel, const std::string& text)> data;
 };
 
-class GstNvcfSession
-{
-public:
-  GstNvcfSession (GstBin * bin, GstNvcfSessionConfig config,
-      GstNvcfSessionCallbacks callbacks);
-  ~GstNvcfSession ();
-  GstNvcfSession (const GstNvcfSession &) = delete;
-  GstNvcfSession & operator= (const GstNvcfSession &) = delete;
+class GstNvcfSession {
+ public:
+  GstNvcfSession(GstBin* bin, GstNvcfSessionConfig config, GstNvcfSessionCallbacks callbacks);
+  ~GstNvcfSession();
+  GstNvcfSession(const GstNvcfSession&) = delete;
+  GstNvcfSession& operator=(const GstNvcfSession&) = delete;
 
   /* Build the webrtcbin and one branch per stream, then negotiate. */
-  bool start (const std::vector<GstNvcfStreamTap> & streams, std::string * error);
-  void set_remote_answer (const std::string & sdp);
-  void add_remote_ice (const nvcf::IceCandidate & ice);
+  bool start(const std::vector<GstNvcfStreamTap>& streams, std::string* error);
+  void set_remote_answer(const std::string& sdp);
+  void add_remote_ice(const nvcf::IceCandidate& ice);
   /* Ask every video stream for a key unit (new viewer, PLI). */
-  void request_key_unit ();
+  void request_key_unit();
   /* Send text on the control data channel. Any thread; never blocks. */
-  bool send_data (const std::string & text);
+  bool send_data(const std::string& text);
   /* webrtcbin statistics; caller frees. Any thread; waits a bounded time
    * (NULL when webrtcbin did not answer). */
-  GstStructure *stats ();
+  GstStructure* stats();
   /* Whether obj is this session's webrtcbin, inside it, or one of its
    * branch elements. Any thread. */
-  bool owns (GstObject * obj) const;
+  bool owns(GstObject* obj) const;
   /* Tear down and remove from the bin. Idempotent. */
-  void stop ();
+  void stop();
 
   /* Local ICE candidates gathered so far. */
-  unsigned local_candidates () const;
-  const std::string & id () const;
-  GstElement *webrtcbin () const;
+  unsigned local_candidates() const;
+  const std::string& id() const;
+  GstElement* webrtcbin() const;
 
   struct Impl;
-private:
+
+ private:
   std::unique_ptr<Impl> impl_;
 };

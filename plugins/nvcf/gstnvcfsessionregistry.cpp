@@ -10,28 +10,26 @@
 #include <tuple>
 #include <vector>
 
-GST_DEBUG_CATEGORY_STATIC (gst_nvcf_registry_debug);
+GST_DEBUG_CATEGORY_STATIC(gst_nvcf_registry_debug);
 #define GST_CAT_DEFAULT gst_nvcf_registry_debug
 
 /* A viewer's session and the signalling client that owns it. Every field
  * is protected by the registry's lock_ while the entry is in sessions_;
  * the loop thread alone adds, changes and erases entries. */
-struct GstNvcfSessionRegistry::Entry
-{
-  GstNvcfClientInfo client;     /* connection 0 while awaiting resume */
-  std::string identity;         /* who may resume it; "" = nobody */
-  std::string peer_meta;        /* the viewer's meta (JSON text), for signals */
+struct GstNvcfSessionRegistry::Entry {
+  GstNvcfClientInfo client; /* connection 0 while awaiting resume */
+  std::string identity;     /* who may resume it; "" = nobody */
+  std::string peer_meta;    /* the viewer's meta (JSON text), for signals */
   /* Shared so stats() and send_data() on other threads keep it alive while
    * the loop ends the session. */
   std::shared_ptr<GstNvcfSession> session;
   bool awaiting_resume = false;
-  GSource *resume_timer = nullptr;      /* on the service loop */
+  GSource* resume_timer = nullptr; /* on the service loop */
 
-  void cancel_resume_timer ()
-  {
+  void cancel_resume_timer() {
     if (resume_timer) {
-      g_source_destroy (resume_timer);
-      g_source_unref (resume_timer);
+      g_source_destroy(resume_timer);
+      g_source_unref(resume_timer);
       resume_timer = nullptr;
     }
   }
@@ -39,11 +37,9 @@ struct GstNvcfSessionRegistry::Entry
 
 namespace {
 
-std::string
-session_label (const std::string & id, const GstNvcfClientInfo & c)
-{
-  return "session " + id + " request " + (c.identity.request_id.empty ()? "-" :
-      c.identity.request_id);
+std::string session_label(const std::string& id, const GstNvcfClientInfo& c) {
+  return "session " + id + " request " +
+         (c.identity.request_id.empty() ? "-" : c.identity.request_id);
 }
 
 /* Keeps the element (and so this registry) alive across an async hop,
@@ -52,262 +48,224 @@ using ElementRef = nvcf::GstRef;
 
 }  // namespace
 
-GstNvcfSessionRegistry::GstNvcfSessionRegistry (GstElement * element,
-    nvcf::ServiceLoop * loop, GstNvcfStreams * streams,
-    GstNvcfLifecycle * lifecycle, GstNvcfSessionHooks hooks)
-:  element_ (element), loop_ (loop), streams_ (streams), lifecycle_ (lifecycle),
-hooks_ (std::move (hooks))
-{
+GstNvcfSessionRegistry::GstNvcfSessionRegistry(GstElement* element, nvcf::ServiceLoop* loop,
+                                               GstNvcfStreams* streams, GstNvcfLifecycle* lifecycle,
+                                               GstNvcfSessionHooks hooks)
+    : element_(element),
+      loop_(loop),
+      streams_(streams),
+      lifecycle_(lifecycle),
+      hooks_(std::move(hooks)) {
   static gsize once = 0;
-  if (g_once_init_enter (&once)) {
-    GST_DEBUG_CATEGORY_INIT (gst_nvcf_registry_debug, "nvcfregistry", 0,
-        "NVCF session registry");
-    g_once_init_leave (&once, 1);
+  if (g_once_init_enter(&once)) {
+    GST_DEBUG_CATEGORY_INIT(gst_nvcf_registry_debug, "nvcfregistry", 0, "NVCF session registry");
+    g_once_init_leave(&once, 1);
   }
 }
 
-GstNvcfSessionRegistry::~GstNvcfSessionRegistry () = default;
+GstNvcfSessionRegistry::~GstNvcfSessionRegistry() = default;
 
-void
-GstNvcfSessionRegistry::set_signaller (GstNvcfSignaller * signaller)
-{
-  std::lock_guard<std::mutex> lock (lock_);
+void GstNvcfSessionRegistry::set_signaller(GstNvcfSignaller* signaller) {
+  std::lock_guard<std::mutex> lock(lock_);
   signaller_ = signaller;
 }
 
-GstNvcfSignaller *
-GstNvcfSessionRegistry::signaller () const
-{
-  std::lock_guard<std::mutex> lock (lock_);
+GstNvcfSignaller* GstNvcfSessionRegistry::signaller() const {
+  std::lock_guard<std::mutex> lock(lock_);
   return signaller_;
 }
 
-size_t
-GstNvcfSessionRegistry::count () const
-{
-  std::lock_guard<std::mutex> lock (lock_);
-  return sessions_.size ();
+size_t GstNvcfSessionRegistry::count() const {
+  std::lock_guard<std::mutex> lock(lock_);
+  return sessions_.size();
 }
 
-void
-GstNvcfSessionRegistry::changed ()
-{
+void GstNvcfSessionRegistry::changed() {
   unsigned active = 0, waiting = 0;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[id, e] : sessions_)
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [id, e] : sessions_)
       (e->awaiting_resume ? waiting : active)++;
   }
-  lifecycle_->sessions_changed (active, waiting);
+  lifecycle_->sessions_changed(active, waiting);
 }
 
-void
-GstNvcfSessionRegistry::post (const char *name, const std::string & id,
-    const GstNvcfClientInfo & client, const std::string & peer_meta)
-{
-  gst_element_post_message (element_,
-      gst_message_new_element (GST_OBJECT (element_),
-          gst_structure_new (name, "session-id", G_TYPE_STRING, id.c_str (),
-              "peer-id", G_TYPE_STRING, client.peer_id.c_str (), "request-id",
-              G_TYPE_STRING, client.identity.request_id.c_str (), "peer-meta",
-              G_TYPE_STRING, peer_meta.c_str (), NULL)));
+void GstNvcfSessionRegistry::post(const char* name, const std::string& id,
+                                  const GstNvcfClientInfo& client, const std::string& peer_meta) {
+  gst_element_post_message(
+      element_, gst_message_new_element(
+                    GST_OBJECT(element_),
+                    gst_structure_new(name, "session-id", G_TYPE_STRING, id.c_str(), "peer-id",
+                                      G_TYPE_STRING, client.peer_id.c_str(), "request-id",
+                                      G_TYPE_STRING, client.identity.request_id.c_str(),
+                                      "peer-meta", G_TYPE_STRING, peer_meta.c_str(), NULL)));
 }
 
 /* End one session: tell its client (unless the client ended it or is
  * gone), free the webrtcbin, update readiness. */
-void
-GstNvcfSessionRegistry::end (const std::string & id,
-    const std::string & reason, bool tell_client)
-{
+void GstNvcfSessionRegistry::end(const std::string& id, const std::string& reason,
+                                 bool tell_client) {
   std::unique_ptr<Entry> entry;
-  GstNvcfSignaller *sig;
+  GstNvcfSignaller* sig;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    auto it = sessions_.find (id);
-    if (it == sessions_.end ())
+    std::lock_guard<std::mutex> lock(lock_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end())
       return;
-    entry = std::move (it->second);
-    sessions_.erase (it);
+    entry = std::move(it->second);
+    sessions_.erase(it);
     sig = signaller_;
   }
-  entry->cancel_resume_timer ();
-  GST_INFO_OBJECT (element_, "[%s] ending%s%s",
-      session_label (id, entry->client).c_str (), reason.empty ()? "" : ": ",
-      reason.c_str ());
+  entry->cancel_resume_timer();
+  GST_INFO_OBJECT(element_, "[%s] ending%s%s", session_label(id, entry->client).c_str(),
+                  reason.empty() ? "" : ": ", reason.c_str());
   if (tell_client && sig && !entry->awaiting_resume)
-    gst_nvcf_signaller_send (sig, entry->client.connection,
-        [id, reason](nvcf::SignallingConnection & c) {
-          std::vector<std::string> frames;
-          if (!reason.empty ())
-            frames = c.error (reason);
-          for (auto &f : c.end_session (id))
-            frames.push_back (f);
-          return frames;
-        });
+    gst_nvcf_signaller_send(sig, entry->client.connection,
+                            [id, reason](nvcf::SignallingConnection& c) {
+                              std::vector<std::string> frames;
+                              if (!reason.empty())
+                                frames = c.error(reason);
+                              for (auto& f : c.end_session(id))
+                                frames.push_back(f);
+                              return frames;
+                            });
   if (entry->session)
-    entry->session->stop ();
-  changed ();
-  hooks_.ended (id, entry->peer_meta);
-  post ("nvcf-session-ended", id, entry->client, entry->peer_meta);
+    entry->session->stop();
+  changed();
+  hooks_.ended(id, entry->peer_meta);
+  post("nvcf-session-ended", id, entry->client, entry->peer_meta);
 }
 
-void
-GstNvcfSessionRegistry::end_all (const std::string & reason)
-{
+void GstNvcfSessionRegistry::end_all(const std::string& reason) {
   std::vector<std::string> ids;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[id, e] : sessions_)
-      ids.push_back (id);
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [id, e] : sessions_)
+      ids.push_back(id);
   }
-  for (auto &id : ids)
-    end (id, reason, true);
+  for (auto& id : ids)
+    end(id, reason, true);
 }
 
 /* The client is gone but may come back: keep the media for
  * resume-timeout. Returns false when the session cannot wait (no
  * identity, resume disabled), and it is then left to the caller. */
-bool
-GstNvcfSessionRegistry::suspend (const std::string & id)
-{
-  guint timeout_s = hooks_.settings ().resume_timeout_s;
+bool GstNvcfSessionRegistry::suspend(const std::string& id) {
+  guint timeout_s = hooks_.settings().resume_timeout_s;
   std::string label;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    auto it = sessions_.find (id);
-    if (it == sessions_.end () || timeout_s == 0
-        || it->second->identity.empty ())
+    std::lock_guard<std::mutex> lock(lock_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end() || timeout_s == 0 || it->second->identity.empty())
       return false;
-    Entry & e = *it->second;
+    Entry& e = *it->second;
     if (e.awaiting_resume)
       return true;
     e.awaiting_resume = true;
     e.client.connection = 0;
-    label = session_label (id, e.client);
-    e.resume_timer = g_timeout_source_new_seconds (timeout_s);
-    struct Timeout
-    {
+    label = session_label(id, e.client);
+    e.resume_timer = g_timeout_source_new_seconds(timeout_s);
+    struct Timeout {
       ElementRef ref;
-      GstNvcfSessionRegistry *self;
+      GstNvcfSessionRegistry* self;
       std::string id;
     };
-    auto *data = new Timeout { ElementRef (element_), this, id };
-    g_source_set_callback (e.resume_timer,[](gpointer d) -> gboolean {
-          auto *t = static_cast < Timeout * >(d);
+    auto* data = new Timeout{ElementRef(element_), this, id};
+    g_source_set_callback(
+        e.resume_timer,
+        [](gpointer d) -> gboolean {
+          auto* t = static_cast<Timeout*>(d);
           {
-            std::lock_guard<std::mutex> lock (t->self->lock_);
-            auto it = t->self->sessions_.find (t->id);
-            if (it != t->self->sessions_.end ()) {
+            std::lock_guard<std::mutex> lock(t->self->lock_);
+            auto it = t->self->sessions_.find(t->id);
+            if (it != t->self->sessions_.end()) {
               /* This source is being dispatched: drop our handle only. */
-              g_source_unref (it->second->resume_timer);
+              g_source_unref(it->second->resume_timer);
               it->second->resume_timer = nullptr;
             }
           }
-          t->self->end (t->id, "resume timeout", false);
+          t->self->end(t->id, "resume timeout", false);
           return G_SOURCE_REMOVE;
-        }, data,[](gpointer d) {
-          delete static_cast < Timeout * >(d);
-        });
-    g_source_attach (e.resume_timer, loop_->context ());
+        },
+        data, [](gpointer d) { delete static_cast<Timeout*>(d); });
+    g_source_attach(e.resume_timer, loop_->context());
   }
-  GST_INFO_OBJECT (element_, "[%s] client gone; awaiting resume for %u s",
-      label.c_str (), timeout_s);
-  changed ();
+  GST_INFO_OBJECT(element_, "[%s] client gone; awaiting resume for %u s", label.c_str(), timeout_s);
+  changed();
   return true;
 }
 
 /* Run fn on the loop thread with the session, if it still exists. */
-void
-GstNvcfSessionRegistry::with_session (const std::string & id,
-    std::function<void (GstNvcfSession &)> fn)
-{
-  loop_->invoke_async ([this, ref = ElementRef (element_), id,
-          fn = std::move (fn)] {
-        std::shared_ptr<GstNvcfSession> session;
-        {
-          std::lock_guard<std::mutex> lock (lock_);
-          auto it = sessions_.find (id);
-          if (it != sessions_.end ())
-            session = it->second->session;
-        }
-        if (session)
-          fn (*session);
-      });
+void GstNvcfSessionRegistry::with_session(const std::string& id,
+                                          std::function<void(GstNvcfSession&)> fn) {
+  loop_->invoke_async([this, ref = ElementRef(element_), id, fn = std::move(fn)] {
+    std::shared_ptr<GstNvcfSession> session;
+    {
+      std::lock_guard<std::mutex> lock(lock_);
+      auto it = sessions_.find(id);
+      if (it != sessions_.end())
+        session = it->second->session;
+    }
+    if (session)
+      fn(*session);
+  });
 }
 
-void
-GstNvcfSessionRegistry::media_error (const std::string & id,
-    const std::string & reason)
-{
-  loop_->invoke_async ([this, ref = ElementRef (element_), id, reason] {
-        bool waiting = false;
-        {
-          std::lock_guard<std::mutex> lock (lock_);
-          auto it = sessions_.find (id);
-          waiting = it != sessions_.end () && it->second->awaiting_resume;
-        }
-        /* A session awaiting its client gets a new webrtcbin on resume
-         * anyway; a live one cannot go on. */
-        if (!waiting)
-          end (id, reason, true);
-      });
+void GstNvcfSessionRegistry::media_error(const std::string& id, const std::string& reason) {
+  loop_->invoke_async([this, ref = ElementRef(element_), id, reason] {
+    bool waiting = false;
+    {
+      std::lock_guard<std::mutex> lock(lock_);
+      auto it = sessions_.find(id);
+      waiting = it != sessions_.end() && it->second->awaiting_resume;
+    }
+    /* A session awaiting its client gets a new webrtcbin on resume
+     * anyway; a live one cannot go on. */
+    if (!waiting)
+      end(id, reason, true);
+  });
 }
 
 /* The ICE configuration from the current settings and credentials. */
-GstNvcfSessionConfig
-GstNvcfSessionRegistry::config_for (const std::string & id,
-    const GstNvcfClientInfo & client)
-{
-  nvcf::Settings s = hooks_.settings ();
+GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
+                                                        const GstNvcfClientInfo& client) {
+  nvcf::Settings s = hooks_.settings();
   GstNvcfSessionConfig config;
   config.id = id;
-  config.label = session_label (id, client);
-  nvcf::IceServers servers = nvcf::ice_servers (hooks_.credentials (),
-      s.creds_use, s.stun_server, s.turn_server);
+  config.label = session_label(id, client);
+  nvcf::IceServers servers =
+      nvcf::ice_servers(hooks_.credentials(), s.creds_use, s.stun_server, s.turn_server);
   config.stun_server = servers.stun;
   config.turn_server = servers.turn;
   config.port_range = s.port_range;
   config.ice_tcp = s.ice_tcp;
-  config.relay_only =
-      s.ice_transport_policy == nvcf::IceTransportPolicy::Relay;
-  config.ice_addresses = s.ice_address_list ();
+  config.relay_only = s.ice_transport_policy == nvcf::IceTransportPolicy::Relay;
+  config.ice_addresses = s.ice_address_list();
   return config;
 }
 
 /* What a session reports, each on webrtcbin's threads: hop to the loop
  * with invoke_async, never wait for it. */
-GstNvcfSessionCallbacks
-GstNvcfSessionRegistry::callbacks_for (const std::string & id, guint64 conn)
-{
-  GstNvcfSignaller *sig = signaller ();
+GstNvcfSessionCallbacks GstNvcfSessionRegistry::callbacks_for(const std::string& id, guint64 conn) {
+  GstNvcfSignaller* sig = signaller();
   GstNvcfSessionCallbacks cb;
-  cb.offer =[sig, conn, id](const std::string & sdp) {
-    gst_nvcf_signaller_send (sig, conn,
-        [id, sdp](nvcf::SignallingConnection & c) {
-          return c.send_offer (id, sdp);
-        });
+  cb.offer = [sig, conn, id](const std::string& sdp) {
+    gst_nvcf_signaller_send(
+        sig, conn, [id, sdp](nvcf::SignallingConnection& c) { return c.send_offer(id, sdp); });
   };
-  cb.ice =[sig, conn, id](const nvcf::IceCandidate & ice) {
-    gst_nvcf_signaller_send (sig, conn,
-        [id, ice](nvcf::SignallingConnection & c) {
-          return c.send_ice (id, ice);
-        });
+  cb.ice = [sig, conn, id](const nvcf::IceCandidate& ice) {
+    gst_nvcf_signaller_send(
+        sig, conn, [id, ice](nvcf::SignallingConnection& c) { return c.send_ice(id, ice); });
   };
-  cb.failed =[this, id](const std::string & reason) {
-    loop_->invoke_async ([this, ref = ElementRef (element_), id, reason] {
-          end (id, reason, true);
-        });
+  cb.failed = [this, id](const std::string& reason) {
+    loop_->invoke_async([this, ref = ElementRef(element_), id, reason] { end(id, reason, true); });
   };
-  cb.connected =[this, id] {
-    with_session (id,[](GstNvcfSession & s) {
-          s.request_key_unit ();
-        });
+  cb.connected = [this, id] { with_session(id, [](GstNvcfSession& s) { s.request_key_unit(); }); };
+  cb.upstream = [this](const std::string& mid, GstEvent* ev) {
+    return streams_->send_upstream(mid, ev);
   };
-  cb.upstream =[this](const std::string & mid, GstEvent * ev) {
-    return streams_->send_upstream (mid, ev);
-  };
-  cb.data =[this, id](const std::string & channel, const std::string & text) {
-    hooks_.data (id, channel, text);
+  cb.data = [this, id](const std::string& channel, const std::string& text) {
+    hooks_.data(id, channel, text);
   };
   return cb;
 }
@@ -315,259 +273,230 @@ GstNvcfSessionRegistry::callbacks_for (const std::string & id, guint64 conn)
 /* libnice gathers nothing, and never completes, when every port of the
  * range is taken: a session with no local candidate after a few seconds
  * cannot work, so it ends with a reason for its viewer. */
-void
-GstNvcfSessionRegistry::watch_gathering (const std::string & id,
-    GstNvcfSession * session)
-{
+void GstNvcfSessionRegistry::watch_gathering(const std::string& id, GstNvcfSession* session) {
   constexpr guint kGatherTimeoutS = 5;
-  GSource *timer = g_timeout_source_new_seconds (kGatherTimeoutS);
-  struct Watch
-  {
+  GSource* timer = g_timeout_source_new_seconds(kGatherTimeoutS);
+  struct Watch {
     ElementRef ref;
-    GstNvcfSessionRegistry *self;
+    GstNvcfSessionRegistry* self;
     std::string id, range;
-    GstNvcfSession *session;
+    GstNvcfSession* session;
   };
-  auto *w = new Watch { ElementRef (element_), this, id,
-    hooks_.settings ().port_range.to_string (), session
-  };
-  g_source_set_callback (timer,[](gpointer data) -> gboolean {
-        auto *w = static_cast < Watch * >(data);
+  auto* w =
+      new Watch{ElementRef(element_), this, id, hooks_.settings().port_range.to_string(), session};
+  g_source_set_callback(
+      timer,
+      [](gpointer data) -> gboolean {
+        auto* w = static_cast<Watch*>(data);
         bool same = false;
         {
-          std::lock_guard<std::mutex> lock (w->self->lock_);
-          auto it = w->self->sessions_.find (w->id);
+          std::lock_guard<std::mutex> lock(w->self->lock_);
+          auto it = w->self->sessions_.find(w->id);
           /* Still the same webrtcbin (not replaced by a resume)? */
-          same = it != w->self->sessions_.end ()
-              && it->second->session.get () == w->session
-              && !it->second->awaiting_resume;
+          same = it != w->self->sessions_.end() && it->second->session.get() == w->session &&
+                 !it->second->awaiting_resume;
         }
         /* Only the loop destroys sessions, and this runs on it. */
-        if (same && w->session->local_candidates () == 0)
-          w->self->end (w->id, "no local ICE candidate: no free UDP port in "
-              + w->range + " or no usable address", true);
+        if (same && w->session->local_candidates() == 0)
+          w->self->end(
+              w->id,
+              "no local ICE candidate: no free UDP port in " + w->range + " or no usable address",
+              true);
         return G_SOURCE_REMOVE;
-      }, w,[](gpointer data) {
-        delete static_cast < Watch * >(data);
-      });
-  g_source_attach (timer, loop_->context ());
-  g_source_unref (timer);
+      },
+      w, [](gpointer data) { delete static_cast<Watch*>(data); });
+  g_source_attach(timer, loop_->context());
+  g_source_unref(timer);
 }
 
 /* Give session id a fresh webrtcbin for client and start negotiating. */
-bool
-GstNvcfSessionRegistry::run (const std::string & id,
-    const GstNvcfClientInfo & client)
-{
-  auto session = std::make_shared < GstNvcfSession > (GST_BIN (element_),
-      config_for (id, client), callbacks_for (id, client.connection));
-  GstNvcfSignaller *sig;
+bool GstNvcfSessionRegistry::run(const std::string& id, const GstNvcfClientInfo& client) {
+  auto session = std::make_shared<GstNvcfSession>(GST_BIN(element_), config_for(id, client),
+                                                  callbacks_for(id, client.connection));
+  GstNvcfSignaller* sig;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    auto it = sessions_.find (id);
-    if (it == sessions_.end ())
+    std::lock_guard<std::mutex> lock(lock_);
+    auto it = sessions_.find(id);
+    if (it == sessions_.end())
       return false;
     it->second->session = session;
     sig = signaller_;
   }
-  gst_nvcf_signaller_send (sig, client.connection,
-      [id](nvcf::SignallingConnection & c) {
-        return c.accept_session (id);
-      });
+  gst_nvcf_signaller_send(sig, client.connection,
+                          [id](nvcf::SignallingConnection& c) { return c.accept_session(id); });
   std::string error;
-  if (!session->start (streams_->taps (), &error)) {
-    end (id, "cannot start the session: " + error, true);
+  if (!session->start(streams_->taps(), &error)) {
+    end(id, "cannot start the session: " + error, true);
     return false;
   }
-  hooks_.webrtcbin_created (id, session->webrtcbin ());
-  watch_gathering (id, session.get ());
+  hooks_.webrtcbin_created(id, session->webrtcbin());
+  watch_gathering(id, session.get());
   return true;
 }
 
 /* A returning client: same session id, new connection, new webrtcbin. */
-bool
-GstNvcfSessionRegistry::resume (const GstNvcfClientInfo & client,
-    const std::string & identity)
-{
+bool GstNvcfSessionRegistry::resume(const GstNvcfClientInfo& client, const std::string& identity) {
   std::string id, peer_meta;
   std::shared_ptr<GstNvcfSession> old;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[sid, e] : sessions_)
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [sid, e] : sessions_)
       if (e->awaiting_resume && e->identity == identity) {
         id = sid;
-        e->cancel_resume_timer ();
+        e->cancel_resume_timer();
         e->awaiting_resume = false;
         e->client = client;
         peer_meta = e->peer_meta;
-        old = std::move (e->session);
+        old = std::move(e->session);
         break;
       }
   }
-  if (id.empty ())
+  if (id.empty())
     return false;
-  GST_INFO_OBJECT (element_, "[%s] resumed by peer %s",
-      session_label (id, client).c_str (), client.peer_id.c_str ());
+  GST_INFO_OBJECT(element_, "[%s] resumed by peer %s", session_label(id, client).c_str(),
+                  client.peer_id.c_str());
   if (old)
-    old->stop ();
-  changed ();
-  if (run (id, client))
-    post ("nvcf-session-resumed", id, client, peer_meta);
+    old->stop();
+  changed();
+  if (run(id, client))
+    post("nvcf-session-resumed", id, client, peer_meta);
   return true;
 }
 
-void
-GstNvcfSessionRegistry::start (const GstNvcfClientInfo & client,
-    const std::string & peer_meta)
-{
-  GstNvcfSignaller *sig = signaller ();
-  auto refuse =[&](const std::string & reason) {
-    GST_WARNING_OBJECT (element_, "[peer %s request %s] session refused: %s",
-        client.peer_id.c_str (), client.identity.request_id.empty ()? "-" :
-        client.identity.request_id.c_str (), reason.c_str ());
-    gst_nvcf_signaller_send (sig, client.connection,
-        [reason](nvcf::SignallingConnection & c) {
-          return c.refuse_session (reason);
-        });
+void GstNvcfSessionRegistry::start(const GstNvcfClientInfo& client, const std::string& peer_meta) {
+  GstNvcfSignaller* sig = signaller();
+  auto refuse = [&](const std::string& reason) {
+    GST_WARNING_OBJECT(
+        element_, "[peer %s request %s] session refused: %s", client.peer_id.c_str(),
+        client.identity.request_id.empty() ? "-" : client.identity.request_id.c_str(),
+        reason.c_str());
+    gst_nvcf_signaller_send(sig, client.connection, [reason](nvcf::SignallingConnection& c) {
+      return c.refuse_session(reason);
+    });
   };
 
-  std::string identity = nvcf::resume_key (client.identity);
-  if (!identity.empty () && resume (client, identity))
+  std::string identity = nvcf::resume_key(client.identity);
+  if (!identity.empty() && resume(client, identity))
     return;
 
   std::string refusal;
-  nvcf::ReadyState st = lifecycle_->state ();
+  nvcf::ReadyState st = lifecycle_->state();
   if (st == nvcf::ReadyState::Busy || st == nvcf::ReadyState::AwaitingResume)
-    refusal = "the streamer is busy: all " +
-        std::to_string (hooks_.settings ().max_sessions) +
-        " sessions (max-sessions) are in use";
+    refusal = "the streamer is busy: all " + std::to_string(hooks_.settings().max_sessions) +
+              " sessions (max-sessions) are in use";
   else if (st != nvcf::ReadyState::Ready)
-    refusal = std::string ("the streamer is not ready (") +
-        nvcf::Readiness::name (st) + ")";
-  if (refusal.empty () && streams_->taps ().empty ())
+    refusal = std::string("the streamer is not ready (") + nvcf::Readiness::name(st) + ")";
+  if (refusal.empty() && streams_->taps().empty())
     refusal = "no media is flowing yet; try again";
-  if (!refusal.empty ()) {
-    refuse (refusal);
+  if (!refusal.empty()) {
+    refuse(refusal);
     return;
   }
 
-  gchar *uuid = g_uuid_string_random ();
+  gchar* uuid = g_uuid_string_random();
   std::string id = uuid;
-  g_free (uuid);
+  g_free(uuid);
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    auto e = std::make_unique < Entry > ();
+    std::lock_guard<std::mutex> lock(lock_);
+    auto e = std::make_unique<Entry>();
     e->client = client;
     e->identity = identity;
     e->peer_meta = peer_meta;
-    sessions_[id] = std::move (e);
+    sessions_[id] = std::move(e);
   }
-  changed ();
-  GST_INFO_OBJECT (element_, "[%s] starting for peer %s%s",
-      session_label (id, client).c_str (), client.peer_id.c_str (),
-      identity.empty ()? " (cannot resume: no client identity)" : "");
-  if (!run (id, client))
+  changed();
+  GST_INFO_OBJECT(element_, "[%s] starting for peer %s%s", session_label(id, client).c_str(),
+                  client.peer_id.c_str(),
+                  identity.empty() ? " (cannot resume: no client identity)" : "");
+  if (!run(id, client))
     return;
-  hooks_.started (id, peer_meta);
-  post ("nvcf-session-started", id, client, peer_meta);
+  hooks_.started(id, peer_meta);
+  post("nvcf-session-started", id, client, peer_meta);
 }
 
-void
-GstNvcfSessionRegistry::on_request (const GstNvcfClientInfo & client,
-    const nvcf::SignallingRequest & rq)
-{
+void GstNvcfSessionRegistry::on_request(const GstNvcfClientInfo& client,
+                                        const nvcf::SignallingRequest& rq) {
   using Kind = nvcf::SignallingRequest::Kind;
   switch (rq.kind) {
     case Kind::StartSession:
-      start (client, rq.peer_meta);
+      start(client, rq.peer_meta);
       break;
-    case Kind::RemoteAnswer:{
+    case Kind::RemoteAnswer: {
       std::string sdp = rq.sdp;
-      with_session (rq.session_id,[sdp](GstNvcfSession & s) {
-            s.set_remote_answer (sdp);
-          });
+      with_session(rq.session_id, [sdp](GstNvcfSession& s) { s.set_remote_answer(sdp); });
       break;
     }
-    case Kind::RemoteIce:{
+    case Kind::RemoteIce: {
       nvcf::IceCandidate ice = rq.ice;
-      with_session (rq.session_id,[ice](GstNvcfSession & s) {
-            s.add_remote_ice (ice);
-          });
+      with_session(rq.session_id, [ice](GstNvcfSession& s) { s.add_remote_ice(ice); });
       break;
     }
     case Kind::EndSession:
-      end (rq.session_id, "", false);
+      end(rq.session_id, "", false);
       break;
   }
 }
 
 /* A client's socket closed without ending its sessions: they wait for a
  * resume when the client can be recognised, else they end. */
-void
-GstNvcfSessionRegistry::on_client_closed (const GstNvcfClientInfo & client)
-{
+void GstNvcfSessionRegistry::on_client_closed(const GstNvcfClientInfo& client) {
   std::vector<std::string> ids;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[id, e] : sessions_)
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [id, e] : sessions_)
       if (!e->awaiting_resume && e->client.connection == client.connection)
-        ids.push_back (id);
+        ids.push_back(id);
   }
-  for (auto &id : ids)
-    if (!suspend (id))
-      end (id, "", false);
+  for (auto& id : ids)
+    if (!suspend(id))
+      end(id, "", false);
 }
 
-std::optional<std::string>
-GstNvcfSessionRegistry::end_from_nvcf (const std::string & key, bool graceful)
-{
+std::optional<std::string> GstNvcfSessionRegistry::end_from_nvcf(const std::string& key,
+                                                                 bool graceful) {
   std::string id, label;
   guint64 conn = 0;
-  GstNvcfSignaller *sig;
+  GstNvcfSignaller* sig;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[sid, e] : sessions_)
-      if (sid == key || (!key.empty () && e->client.identity.request_id == key)) {
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [sid, e] : sessions_)
+      if (sid == key || (!key.empty() && e->client.identity.request_id == key)) {
         id = sid;
-        label = session_label (sid, e->client);
+        label = session_label(sid, e->client);
         conn = e->client.connection;
         break;
       }
     sig = signaller_;
   }
-  if (id.empty ())
+  if (id.empty())
     return std::nullopt;
   /* Logged here, not by the control server: only we know both ids. */
-  GST_INFO_OBJECT (element_, "[%s] endsession from NVCF (%s)", label.c_str (),
-      graceful ? "graceful" : "not graceful");
-  if (!graceful && suspend (id)) {
+  GST_INFO_OBJECT(element_, "[%s] endsession from NVCF (%s)", label.c_str(),
+                  graceful ? "graceful" : "not graceful");
+  if (!graceful && suspend(id)) {
     if (conn && sig)
-      gst_nvcf_signaller_close (sig, conn, 1000,
-          "session suspended: reconnect to resume");
-    return std::string ("AWAITING_RESUME");
+      gst_nvcf_signaller_close(sig, conn, 1000, "session suspended: reconnect to resume");
+    return std::string("AWAITING_RESUME");
   }
-  end (id, graceful ? "ended by NVCF" : "", true);
-  return std::string ("COMPLETE");
+  end(id, graceful ? "ended by NVCF" : "", true);
+  return std::string("COMPLETE");
 }
 
-std::string
-GstNvcfSessionRegistry::owner_of (GstObject * obj, std::string * label) const
-{
-  struct Candidate
-  {
+std::string GstNvcfSessionRegistry::owner_of(GstObject* obj, std::string* label) const {
+  struct Candidate {
     std::string id, label;
     std::shared_ptr<GstNvcfSession> session;
   };
   std::vector<Candidate> list;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[id, e] : sessions_)
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [id, e] : sessions_)
       if (e->session)
-        list.push_back ({id, session_label (id, e->client), e->session});
+        list.push_back({id, session_label(id, e->client), e->session});
   }
   /* owns() takes the session's lock: not under ours. */
-  for (auto &c : list)
-    if (c.session->owns (obj)) {
+  for (auto& c : list)
+    if (c.session->owns(obj)) {
       if (label)
         *label = c.label;
       return c.id;
@@ -575,36 +504,31 @@ GstNvcfSessionRegistry::owner_of (GstObject * obj, std::string * label) const
   return "";
 }
 
-void
-GstNvcfSessionRegistry::stats (GstStructure * out)
-{
+void GstNvcfSessionRegistry::stats(GstStructure* out) {
   std::vector<std::pair<std::string, std::shared_ptr<GstNvcfSession>>> list;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[id, e] : sessions_)
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [id, e] : sessions_)
       if (e->session)
-        list.emplace_back (id, e->session);
+        list.emplace_back(id, e->session);
   }
-  for (auto &[id, session] : list)
-    if (GstStructure * st = session->stats ()) {
-      gst_structure_set (out, id.c_str (), GST_TYPE_STRUCTURE, st, NULL);
-      gst_structure_free (st);
+  for (auto& [id, session] : list)
+    if (GstStructure* st = session->stats()) {
+      gst_structure_set(out, id.c_str(), GST_TYPE_STRUCTURE, st, NULL);
+      gst_structure_free(st);
     }
 }
 
-bool
-GstNvcfSessionRegistry::send_data (const std::string & id,
-    const std::string & text)
-{
+bool GstNvcfSessionRegistry::send_data(const std::string& id, const std::string& text) {
   std::vector<std::shared_ptr<GstNvcfSession>> targets;
   {
-    std::lock_guard<std::mutex> lock (lock_);
-    for (auto &[sid, e] : sessions_)
-      if (e->session && (id.empty () || id == sid))
-        targets.push_back (e->session);
+    std::lock_guard<std::mutex> lock(lock_);
+    for (auto& [sid, e] : sessions_)
+      if (e->session && (id.empty() || id == sid))
+        targets.push_back(e->session);
   }
   bool sent = false;
-  for (auto &session : targets)
-    sent |= session->send_data (text);
+  for (auto& session : targets)
+    sent |= session->send_data(text);
   return sent;
 }

@@ -30,85 +30,75 @@
 #include "gstnvcfsignaller.h"
 #include "gstnvcfstreams.h"
 
-struct GstNvcfSessionHooks
-{
+struct GstNvcfSessionHooks {
   /* Copies of what sessions are configured from. */
-  std::function<nvcf::Settings ()> settings;
-  std::function<std::optional<nvcf::Credentials> ()> credentials;
+  std::function<nvcf::Settings()> settings;
+  std::function<std::optional<nvcf::Credentials>()> credentials;
   /* The element's signals; on the loop thread except data (webrtcbin's). */
-  std::function<void (const std::string & id, const std::string & meta)> started;
-  std::function<void (const std::string & id, const std::string & meta)> ended;
-  std::function<void (const std::string & id, GstElement * webrtcbin)>
-      webrtcbin_created;
-  std::function<void (const std::string & id, const std::string & channel,
-      const std::string & text)> data;
+  std::function<void(const std::string& id, const std::string& meta)> started;
+  std::function<void(const std::string& id, const std::string& meta)> ended;
+  std::function<void(const std::string& id, GstElement* webrtcbin)> webrtcbin_created;
+  std::function<void(const std::string& id, const std::string& channel, const std::string& text)>
+      data;
 };
 
-class GstNvcfSessionRegistry
-{
-public:
-  GstNvcfSessionRegistry (GstElement * element, nvcf::ServiceLoop * loop,
-      GstNvcfStreams * streams, GstNvcfLifecycle * lifecycle,
-      GstNvcfSessionHooks hooks);
-  ~GstNvcfSessionRegistry ();
-  GstNvcfSessionRegistry (const GstNvcfSessionRegistry &) = delete;
-  GstNvcfSessionRegistry & operator= (const GstNvcfSessionRegistry &) = delete;
+class GstNvcfSessionRegistry {
+ public:
+  GstNvcfSessionRegistry(GstElement* element, nvcf::ServiceLoop* loop, GstNvcfStreams* streams,
+                         GstNvcfLifecycle* lifecycle, GstNvcfSessionHooks hooks);
+  ~GstNvcfSessionRegistry();
+  GstNvcfSessionRegistry(const GstNvcfSessionRegistry&) = delete;
+  GstNvcfSessionRegistry& operator=(const GstNvcfSessionRegistry&) = delete;
 
   /* The signaller sessions talk through; NULL when the servers stop. */
-  void set_signaller (GstNvcfSignaller * signaller);
+  void set_signaller(GstNvcfSignaller* signaller);
 
   /* Loop thread: a client's request, and a client's socket closing. */
-  void on_request (const GstNvcfClientInfo & client,
-      const nvcf::SignallingRequest & rq);
-  void on_client_closed (const GstNvcfClientInfo & client);
+  void on_request(const GstNvcfClientInfo& client, const nvcf::SignallingRequest& rq);
+  void on_client_closed(const GstNvcfClientInfo& client);
   /* Loop thread: POST /v1/streaming/endsession. The session's new state
    * (COMPLETE or AWAITING_RESUME), nullopt when key names none. */
-  std::optional<std::string> end_from_nvcf (const std::string & key,
-      bool graceful);
+  std::optional<std::string> end_from_nvcf(const std::string& key, bool graceful);
   /* Loop thread: end every session, telling each viewer reason. */
-  void end_all (const std::string & reason);
+  void end_all(const std::string& reason);
 
   /* Any thread. The session whose webrtcbin holds obj ("" = none), and its
    * log label. */
-  std::string owner_of (GstObject * obj, std::string * label) const;
+  std::string owner_of(GstObject* obj, std::string* label) const;
   /* Any thread: a media error inside session id; it ends (on the loop). */
-  void media_error (const std::string & id, const std::string & reason);
-  size_t count () const;
+  void media_error(const std::string& id, const std::string& reason);
+  size_t count() const;
   /* Any thread; each session's webrtcbin statistics as a field of out,
    * waiting a bounded time for each. */
-  void stats (GstStructure * out);
+  void stats(GstStructure* out);
   /* Any thread, never blocks: text to one session (or all when id is
    * empty) on the control data channel. Whether a viewer got it. */
-  bool send_data (const std::string & id, const std::string & text);
+  bool send_data(const std::string& id, const std::string& text);
 
   struct Entry;
 
-private:
-  void start (const GstNvcfClientInfo & client, const std::string & peer_meta);
-  bool resume (const GstNvcfClientInfo & client, const std::string & identity);
-  bool run (const std::string & id, const GstNvcfClientInfo & client);
-  void end (const std::string & id, const std::string & reason,
-      bool tell_client);
-  bool suspend (const std::string & id);
-  void with_session (const std::string & id,
-      std::function<void (GstNvcfSession &)> fn);
-  void changed ();
-  void watch_gathering (const std::string & id, GstNvcfSession * session);
-  GstNvcfSessionConfig config_for (const std::string & id,
-      const GstNvcfClientInfo & client);
-  GstNvcfSessionCallbacks callbacks_for (const std::string & id,
-      guint64 connection);
-  void post (const char *name, const std::string & id,
-      const GstNvcfClientInfo & client, const std::string & peer_meta);
-  GstNvcfSignaller *signaller () const;
+ private:
+  void start(const GstNvcfClientInfo& client, const std::string& peer_meta);
+  bool resume(const GstNvcfClientInfo& client, const std::string& identity);
+  bool run(const std::string& id, const GstNvcfClientInfo& client);
+  void end(const std::string& id, const std::string& reason, bool tell_client);
+  bool suspend(const std::string& id);
+  void with_session(const std::string& id, std::function<void(GstNvcfSession&)> fn);
+  void changed();
+  void watch_gathering(const std::string& id, GstNvcfSession* session);
+  GstNvcfSessionConfig config_for(const std::string& id, const GstNvcfClientInfo& client);
+  GstNvcfSessionCallbacks callbacks_for(const std::string& id, guint64 connection);
+  void post(const char* name, const std::string& id, const GstNvcfClientInfo& client,
+            const std::string& peer_meta);
+  GstNvcfSignaller* signaller() const;
 
-  GstElement *element_;         /* not references: the element owns us */
-  nvcf::ServiceLoop *loop_;
-  GstNvcfStreams *streams_;
-  GstNvcfLifecycle *lifecycle_;
+  GstElement* element_; /* not references: the element owns us */
+  nvcf::ServiceLoop* loop_;
+  GstNvcfStreams* streams_;
+  GstNvcfLifecycle* lifecycle_;
   GstNvcfSessionHooks hooks_;
 
   mutable std::mutex lock_;
-  std::map<std::string, std::unique_ptr<Entry>> sessions_;      /* protected by lock_ */
-  GstNvcfSignaller *signaller_ = nullptr;       /* protected by lock_ */
+  std::map<std::string, std::unique_ptr<Entry>> sessions_; /* protected by lock_ */
+  GstNvcfSignaller* signaller_ = nullptr;                  /* protected by lock_ */
 };

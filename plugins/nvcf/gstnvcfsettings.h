@@ -9,8 +9,7 @@
 
 #include "core/config.h"
 
-enum GstNvcfProperty
-{
+enum GstNvcfProperty {
   GST_NVCF_PROP_0,
   GST_NVCF_PROP_CONTROL_PORT,
   GST_NVCF_PROP_CONTROL_ADDRESS,
@@ -34,10 +33,8 @@ enum GstNvcfProperty
 };
 
 /* Installs every property of the element, on its class. */
-void gst_nvcf_settings_install (GObjectClass * klass);
+void gst_nvcf_settings_install(GObjectClass* klass);
 /* Applies value to s; false when prop_id is not a setting. */
-bool gst_nvcf_settings_set (nvcf::Settings & s, guint prop_id,
-    const GValue * value);
+bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value);
 /* Reads prop_id from s into value; false when it is not a setting. */
-bool gst_nvcf_settings_get (const nvcf::Settings & s, guint prop_id,
-    GValue * value);
+bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value);

@@ -22,55 +22,52 @@
 #include "core/config.h"
 #include "gstnvcfsession.h"
 
-struct GstNvcfStreamsHooks
-{
+struct GstNvcfStreamsHooks {
   /* The settings in force (encoder choice, bitrate), copied. */
-  std::function<nvcf::Settings ()> settings;
+  std::function<nvcf::Settings()> settings;
   /* A stream got its media chain, ended, or went away: media readiness
    * may have changed. From the thread that changed it. */
-  std::function<void ()> changed;
+  std::function<void()> changed;
 };
 
-class GstNvcfStreams
-{
-public:
-  GstNvcfStreams (GstBin * bin, GstNvcfStreamsHooks hooks);
-  ~GstNvcfStreams ();
-  GstNvcfStreams (const GstNvcfStreams &) = delete;
-  GstNvcfStreams & operator= (const GstNvcfStreams &) = delete;
+class GstNvcfStreams {
+ public:
+  GstNvcfStreams(GstBin* bin, GstNvcfStreamsHooks hooks);
+  ~GstNvcfStreams();
+  GstNvcfStreams(const GstNvcfStreams&) = delete;
+  GstNvcfStreams& operator=(const GstNvcfStreams&) = delete;
 
   /* A new request pad from templ ("video_%u" or "audio_%u"); name may be
    * NULL. Returns the ghost pad, already added to the element, or NULL. */
-  GstPad *add (GstPadTemplate * templ, const gchar * name);
-  void release (GstPad * pad);
+  GstPad* add(GstPadTemplate* templ, const gchar* name);
+  void release(GstPad* pad);
 
   /* Streams a new session can branch from: media chain built, not ended. */
-  std::vector<GstNvcfStreamTap> taps () const;
+  std::vector<GstNvcfStreamTap> taps() const;
   /* Pads exist and every one has its media chain built. */
-  bool all_flowing () const;
+  bool all_flowing() const;
   /* Pads exist and every one has received EOS. */
-  bool all_ended () const;
+  bool all_ended() const;
 
   /* An upstream event from a viewer, for the first video stream. Returns ""
    * or why it could not be delivered. Takes ev. */
-  std::string send_upstream (const std::string & mid, GstEvent * ev);
+  std::string send_upstream(const std::string& mid, GstEvent* ev);
   /* video-bitrate and video-encoder of the first video stream's encoder
    * (ours, else one found upstream) into out; nothing when none. */
-  void encoder_stats (GstStructure * out);
+  void encoder_stats(GstStructure* out);
 
   struct Stream;
 
-private:
-  static GstPadProbeReturn on_caps (GstPad *, GstPadProbeInfo *, gpointer);
-  static GstPadProbeReturn on_caps_query (GstPad *, GstPadProbeInfo *,
-      gpointer);
-  static GstPadProbeReturn on_eos (GstPad *, GstPadProbeInfo *, gpointer);
-  bool plan_chain (Stream * s, GstCaps * caps, std::vector<GstElement *> *out);
-  bool streamable (Stream * s, GstCaps * caps, const nvcf::Codec * codec);
+ private:
+  static GstPadProbeReturn on_caps(GstPad*, GstPadProbeInfo*, gpointer);
+  static GstPadProbeReturn on_caps_query(GstPad*, GstPadProbeInfo*, gpointer);
+  static GstPadProbeReturn on_eos(GstPad*, GstPadProbeInfo*, gpointer);
+  bool plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement*>* out);
+  bool streamable(Stream* s, GstCaps* caps, const nvcf::Codec* codec);
 
-  GstBin *bin_;                 /* the element; not a reference */
+  GstBin* bin_; /* the element; not a reference */
   GstNvcfStreamsHooks hooks_;
   mutable std::mutex lock_;
-  std::vector<std::unique_ptr<Stream>> streams_;  /* protected by lock_ */
-  guint next_video_ = 0, next_audio_ = 0;       /* protected by lock_ */
+  std::vector<std::unique_ptr<Stream>> streams_; /* protected by lock_ */
+  guint next_video_ = 0, next_audio_ = 0;        /* protected by lock_ */
 };

@@ -7,12 +7,10 @@
 
 #include "gstnvcfwebrtcsink.h"
 
-static gboolean
-plugin_init (GstPlugin * plugin)
-{
-  return GST_ELEMENT_REGISTER (nvcfwebrtcsink, plugin);
+static gboolean plugin_init(GstPlugin* plugin) {
+  return GST_ELEMENT_REGISTER(nvcfwebrtcsink, plugin);
 }
 
-GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, nvcf,
-    "NVIDIA Cloud Functions low-latency WebRTC streaming",
-    plugin_init, PACKAGE_VERSION, GST_LICENSE, PACKAGE, PACKAGE_ORIGIN)
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, nvcf,
+                  "NVIDIA Cloud Functions low-latency WebRTC streaming", plugin_init,
+                  PACKAGE_VERSION, GST_LICENSE, PACKAGE, PACKAGE_ORIGIN)

@@ -44,9 +44,12 @@ std::vector<Codec> build() {
          /* CBR, no B-frames, infinite GOP (viewers get key units on
           * demand), zero lookahead, a VBV of about one frame, SPS/PPS
           * repeated. */
-         return Properties{{"preset", "low-latency-hq"}, {"rc-mode", "cbr"},
-                           {"bitrate", std::to_string(kbps)}, {"gop-size", "-1"},
-                           {"bframes", "0"}, {"rc-lookahead", "0"},
+         return Properties{{"preset", "low-latency-hq"},
+                           {"rc-mode", "cbr"},
+                           {"bitrate", std::to_string(kbps)},
+                           {"gop-size", "-1"},
+                           {"bframes", "0"},
+                           {"rc-lookahead", "0"},
                            {"zerolatency", "true"},
                            {"vbv-buffer-size", std::to_string(kbps / 30)},
                            {"repeat-sequence-header", "true"}};
@@ -54,17 +57,23 @@ std::vector<Codec> build() {
        cb},
       {"x264enc", 2,
        [](unsigned kbps) {
-         return Properties{{"tune", "zerolatency"},      {"speed-preset", "ultrafast"},
-                           {"bitrate", std::to_string(kbps)}, {"key-int-max", "2147483647"},
-                           {"bframes", "0"},             {"rc-lookahead", "0"},
-                           {"sliced-threads", "true"},   {"vbv-buf-capacity", "33"},
+         return Properties{{"tune", "zerolatency"},
+                           {"speed-preset", "ultrafast"},
+                           {"bitrate", std::to_string(kbps)},
+                           {"key-int-max", "2147483647"},
+                           {"bframes", "0"},
+                           {"rc-lookahead", "0"},
+                           {"sliced-threads", "true"},
+                           {"vbv-buf-capacity", "33"},
                            {"byte-stream", "true"}};
        },
        cb},
       {"openh264enc", 3,
        [](unsigned kbps) {
-         return Properties{{"bitrate", std::to_string(kbps * 1000)}, {"usage-type", "screen"},
-                           {"rate-control", "bitrate"},   {"gop-size", "2147483647"},
+         return Properties{{"bitrate", std::to_string(kbps * 1000)},
+                           {"usage-type", "screen"},
+                           {"rate-control", "bitrate"},
+                           {"gop-size", "2147483647"},
                            {"complexity", "low"}};
        },
        cb},
@@ -88,10 +97,14 @@ std::vector<Codec> build() {
 
   /* libvpx's defaults (best-quality deadline, lag) are far from real time. */
   auto vpx = [](unsigned kbps) {
-    return Properties{{"deadline", "1"},          {"cpu-used", "8"},
-                      {"end-usage", "cbr"},       {"target-bitrate", std::to_string(kbps * 1000)},
-                      {"lag-in-frames", "0"},     {"keyframe-max-dist", "2147483647"},
-                      {"error-resilient", "default"}, {"threads", "2"}};
+    return Properties{{"deadline", "1"},
+                      {"cpu-used", "8"},
+                      {"end-usage", "cbr"},
+                      {"target-bitrate", std::to_string(kbps * 1000)},
+                      {"lag-in-frames", "0"},
+                      {"keyframe-max-dist", "2147483647"},
+                      {"error-resilient", "default"},
+                      {"threads", "2"}};
   };
   Codec vp8;
   vp8.name = "VP8";

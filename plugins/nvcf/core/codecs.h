@@ -29,7 +29,7 @@ struct Codec {
   std::string name;        // "H.264", for messages
   std::string media_type;  // "video/x-h264"
   bool video = true;
-  std::string parser;      // after an encoder or for encoded input, "" for none
+  std::string parser;  // after an encoder or for encoded input, "" for none
   Properties parser_properties;
   std::string payloader;
   Properties payloader_properties;

@@ -38,8 +38,8 @@ unsigned env_port(const char* name, unsigned fallback, std::string* warning) {
   if (auto port = parse_port(v))
     return *port;
   if (warning)
-    *warning = std::string(name) + " is not a port number (0-65535); using " +
-               std::to_string(fallback);
+    *warning =
+        std::string(name) + " is not a port number (0-65535); using " + std::to_string(fallback);
   return fallback;
 }
 

@@ -62,8 +62,8 @@ struct Settings {
   unsigned video_bitrate_kbps = 4000;
   CredsUse creds_use = CredsUse::Both;
   std::string stun_server;
-  std::string turn_server;      // secret: holds the TURN password
-  std::string ice_addresses;    // comma-separated; "" = all
+  std::string turn_server;    // secret: holds the TURN password
+  std::string ice_addresses;  // comma-separated; "" = all
   bool ice_tcp = false;
   /* Below the 7 s idle timeouts of NVIDIA's sample HAProxy configuration, so
    * a quiet signalling socket is not cut by the proxy mid-session. */

@@ -31,8 +31,7 @@ std::optional<HttpResponse> control_precheck(const HttpRequest& rq) {
     if (rq.method != "POST")
       return failure(405, "method " + rq.method + " not allowed on " + rq.path, "POST");
     if (rq.content_type != "application/json")
-      return failure(415, "Content-Type must be application/json, got \"" +
-                              rq.content_type + "\"");
+      return failure(415, "Content-Type must be application/json, got \"" + rq.content_type + "\"");
     if (rq.content_length > kMaxControlBody)
       return failure(413, "request body over " + std::to_string(kMaxControlBody) + " bytes");
     return std::nullopt;

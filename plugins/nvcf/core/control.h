@@ -20,14 +20,14 @@ struct HttpRequest {
   std::string path;          // "/v1/streaming/ready"
   std::string content_type;  // media type without parameters, may be empty
   std::string_view body;
-  size_t content_length = 0; // announced or read length
+  size_t content_length = 0;  // announced or read length
 };
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string body;          // JSON
-  std::string allow;         // "Allow" header for 405
-  std::string log;           // a line for the log, without secrets; empty = nothing notable
+  std::string body;   // JSON
+  std::string allow;  // "Allow" header for 405
+  std::string log;    // a line for the log, without secrets; empty = nothing notable
 };
 
 /* What the control API needs from the streamer. */

@@ -12,7 +12,8 @@ bool valid_label(std::string_view label) {
   if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
     return false;
   for (char c : label) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok)
       return false;
   }
@@ -84,8 +85,8 @@ std::string percent_encode(std::string_view s) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out += static_cast<char>(c);
     } else {
@@ -136,8 +137,8 @@ CredentialsParse parse_credentials(std::string_view text) {
     return reject("stunPort", why);
   c.stun_port = *port;
 
-  for (auto [name, target] : {std::pair<const char*, std::string*>{"username", &c.username},
-                              {"password", &c.password}}) {
+  for (auto [name, target] :
+       {std::pair<const char*, std::string*>{"username", &c.username}, {"password", &c.password}}) {
     if (!json::has(o, name))
       return reject(name, "is required");
     auto v = json::get_string(o, name);

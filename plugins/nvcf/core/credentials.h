@@ -9,10 +9,10 @@
 namespace nvcf {
 
 struct Credentials {
-  std::string stun_ip;       // IP literal or host name
-  unsigned stun_port = 0;    // 1-65535
+  std::string stun_ip;     // IP literal or host name
+  unsigned stun_port = 0;  // 1-65535
   std::string username;
-  std::string password;      // secret: never log
+  std::string password;  // secret: never log
   std::optional<unsigned> private_shared_port;
 
   /* "stun://host:port" */

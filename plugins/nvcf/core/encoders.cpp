@@ -68,9 +68,9 @@ std::optional<BitrateProperty> encoder_bitrate_property(
     const std::string& factory, const std::function<bool(const std::string&)>& has_property,
     const std::function<std::string(const std::string&)>& blurb_of) {
   static const std::vector<std::pair<std::string, BitrateProperty>> known = {
-      {"x264enc", {"bitrate", 1000}},       {"x265enc", {"bitrate", 1000}},
-      {"nvh264enc", {"bitrate", 1000}},     {"nvh265enc", {"bitrate", 1000}},
-      {"openh264enc", {"bitrate", 1}},      {"vp8enc", {"target-bitrate", 1}},
+      {"x264enc", {"bitrate", 1000}},    {"x265enc", {"bitrate", 1000}},
+      {"nvh264enc", {"bitrate", 1000}},  {"nvh265enc", {"bitrate", 1000}},
+      {"openh264enc", {"bitrate", 1}},   {"vp8enc", {"target-bitrate", 1}},
       {"vp9enc", {"target-bitrate", 1}},
   };
   for (const auto& [name, prop] : known)
@@ -80,7 +80,8 @@ std::optional<BitrateProperty> encoder_bitrate_property(
     if (!has_property(name))
       continue;
     std::string blurb = blurb_of(name);
-    std::transform(blurb.begin(), blurb.end(), blurb.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(blurb.begin(), blurb.end(), blurb.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     bool kbit = blurb.find("kbit") != std::string::npos || blurb.find("kbps") != std::string::npos;
     return BitrateProperty{name, kbit ? 1000u : 1u};
   }

@@ -14,9 +14,12 @@ std::optional<CredsUse> parse_creds_use(const std::string& text) {
 
 const char* creds_use_name(CredsUse use) {
   switch (use) {
-    case CredsUse::Stun: return "stun";
-    case CredsUse::Turn: return "turn";
-    case CredsUse::Both: return "both";
+    case CredsUse::Stun:
+      return "stun";
+    case CredsUse::Turn:
+      return "turn";
+    case CredsUse::Both:
+      return "both";
   }
   return "both";
 }

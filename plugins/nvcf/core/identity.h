@@ -15,9 +15,9 @@ namespace nvcf {
 
 /* What a WebSocket handshake tells about the client. */
 struct Handshake {
-  std::string reqid_header;                // nvcf-reqid, "" when absent
-  std::vector<std::string> subprotocols;   // Sec-WebSocket-Protocol tokens
-  std::string cookie_header;               // Cookie, "" when absent
+  std::string reqid_header;               // nvcf-reqid, "" when absent
+  std::vector<std::string> subprotocols;  // Sec-WebSocket-Protocol tokens
+  std::string cookie_header;              // Cookie, "" when absent
 };
 
 struct ClientIdentity {

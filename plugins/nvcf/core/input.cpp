@@ -52,14 +52,22 @@ struct ModifierNick {
 };
 
 constexpr ModifierNick kModifierNicks[] = {
-    {"shift-mask", kModifierShiftMask},     {"lock-mask", kModifierLockMask},
-    {"control-mask", kModifierControlMask}, {"mod1-mask", kModifierMod1Mask},
-    {"mod2-mask", kModifierMod2Mask},       {"mod3-mask", kModifierMod3Mask},
-    {"mod4-mask", kModifierMod4Mask},       {"mod5-mask", kModifierMod5Mask},
-    {"button1-mask", kModifierButton1Mask}, {"button2-mask", kModifierButton2Mask},
-    {"button3-mask", kModifierButton3Mask}, {"button4-mask", kModifierButton4Mask},
-    {"button5-mask", kModifierButton5Mask}, {"super-mask", kModifierSuperMask},
-    {"hyper-mask", kModifierHyperMask},     {"meta-mask", kModifierMetaMask},
+    {"shift-mask", kModifierShiftMask},
+    {"lock-mask", kModifierLockMask},
+    {"control-mask", kModifierControlMask},
+    {"mod1-mask", kModifierMod1Mask},
+    {"mod2-mask", kModifierMod2Mask},
+    {"mod3-mask", kModifierMod3Mask},
+    {"mod4-mask", kModifierMod4Mask},
+    {"mod5-mask", kModifierMod5Mask},
+    {"button1-mask", kModifierButton1Mask},
+    {"button2-mask", kModifierButton2Mask},
+    {"button3-mask", kModifierButton3Mask},
+    {"button4-mask", kModifierButton4Mask},
+    {"button5-mask", kModifierButton5Mask},
+    {"super-mask", kModifierSuperMask},
+    {"hyper-mask", kModifierHyperMask},
+    {"meta-mask", kModifierMetaMask},
     {"none", 0},
 };
 
@@ -112,21 +120,23 @@ class Members {
 
   bool number(const char* name, double& out) {
     JsonNode* node = value_node(name, "a number");
-    if (!node) return false;
+    if (!node)
+      return false;
     GType type = json_node_get_value_type(node);
-    if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE) return wrong_type(name, "a number");
+    if (type != G_TYPE_INT64 && type != G_TYPE_DOUBLE)
+      return wrong_type(name, "a number");
     out = json_node_get_double(node);  // converts integers
     return true;
   }
 
-  bool optional_number(const char* name, double& out) {
-    return !has(name) || number(name, out);
-  }
+  bool optional_number(const char* name, double& out) { return !has(name) || number(name, out); }
 
   bool integer(const char* name, int64_t min, int64_t max, int64_t& out) {
     JsonNode* node = value_node(name, "an integer");
-    if (!node) return false;
-    if (json_node_get_value_type(node) != G_TYPE_INT64) return wrong_type(name, "an integer");
+    if (!node)
+      return false;
+    if (json_node_get_value_type(node) != G_TYPE_INT64)
+      return wrong_type(name, "an integer");
     int64_t value = json_node_get_int(node);
     if (value < min || value > max) {
       return fail(quoted(name) + " is out of range (" + std::to_string(value) + ")");
@@ -137,16 +147,20 @@ class Members {
 
   bool string(const char* name, std::string& out) {
     JsonNode* node = value_node(name, "a string");
-    if (!node) return false;
-    if (json_node_get_value_type(node) != G_TYPE_STRING) return wrong_type(name, "a string");
+    if (!node)
+      return false;
+    if (json_node_get_value_type(node) != G_TYPE_STRING)
+      return wrong_type(name, "a string");
     out = json_node_get_string(node);
     return true;
   }
 
   bool optional_string(const char* name, std::optional<std::string>& out) {
-    if (!has(name)) return true;
+    if (!has(name))
+      return true;
     std::string value;
-    if (!string(name, value)) return false;
+    if (!string(name, value))
+      return false;
     out = std::move(value);
     return true;
   }
@@ -204,7 +218,8 @@ std::optional<NavigationEvent> parse_event_object(JsonObject* object, std::strin
   }
   const EventSpec* spec = nullptr;
   for (const EventSpec& candidate : kEventSpecs) {
-    if (name == candidate.name) spec = &candidate;
+    if (name == candidate.name)
+      spec = &candidate;
   }
   if (!spec) {
     error = "unknown event " + quoted(name);
@@ -221,18 +236,22 @@ std::optional<NavigationEvent> parse_event_object(JsonObject* object, std::strin
     ev.pressure = std::numeric_limits<double>::quiet_NaN();
 
   bool ok = true;
-  if (ok && (has & kFieldXY)) ok = fields.number("x", ev.x) && fields.number("y", ev.y);
+  if (ok && (has & kFieldXY))
+    ok = fields.number("x", ev.x) && fields.number("y", ev.y);
   if (ok && (has & kFieldButton))
     ok = fields.integer("button", std::numeric_limits<int>::min(), std::numeric_limits<int>::max(),
                         button);
   if (ok && (has & kFieldDelta))
     ok = fields.number("delta_x", ev.delta_x) && fields.number("delta_y", ev.delta_y);
-  if (ok && (has & kFieldKey)) ok = fields.string("key", ev.key);
+  if (ok && (has & kFieldKey))
+    ok = fields.string("key", ev.key);
   if (ok && (has & kFieldIdentifier))
     ok = fields.integer("identifier", 0, std::numeric_limits<unsigned>::max(), identifier);
-  if (ok && (has & kFieldPressure)) ok = fields.optional_number("pressure", ev.pressure);
+  if (ok && (has & kFieldPressure))
+    ok = fields.optional_number("pressure", ev.pressure);
   // gstwebrtc-api always sends modifier_state; older clients may not.
-  if (ok && fields.has("modifier_state")) ok = fields.string("modifier_state", modifiers);
+  if (ok && fields.has("modifier_state"))
+    ok = fields.string("modifier_state", modifiers);
   if (!ok) {
     error = fields.error;
     return std::nullopt;
@@ -287,14 +306,16 @@ bool parse_custom_upstream_request(JsonObject* request, ControlRequest& out, std
 
 std::optional<unsigned> parse_modifier_state(std::string_view text, std::string* error) {
   unsigned mask = 0;
-  if (text.empty()) return mask;
+  if (text.empty())
+    return mask;
   size_t start = 0;
   while (true) {
     size_t end = text.find('+', start);
     std::string_view nick = text.substr(start, end == std::string_view::npos ? end : end - start);
     const ModifierNick* found = nullptr;
     for (const ModifierNick& candidate : kModifierNicks) {
-      if (nick == candidate.nick) found = &candidate;
+      if (nick == candidate.nick)
+        found = &candidate;
     }
     if (!found) {
       if (error) {
@@ -304,14 +325,16 @@ std::optional<unsigned> parse_modifier_state(std::string_view text, std::string*
       return std::nullopt;
     }
     mask |= found->bit;
-    if (end == std::string_view::npos) return mask;
+    if (end == std::string_view::npos)
+      return mask;
     start = end + 1;
   }
 }
 
 const char* navigation_event_name(NavigationEvent::Type type) {
   for (const EventSpec& spec : kEventSpecs) {
-    if (spec.type == type) return spec.name;
+    if (spec.type == type)
+      return spec.name;
   }
   return "unknown";
 }
@@ -319,7 +342,8 @@ const char* navigation_event_name(NavigationEvent::Type type) {
 ControlParse parse_control_message(std::string_view text) {
   ControlParse out;
   JsonNodePtr root = parse_object(text, "control message", out.error);
-  if (!root) return out;
+  if (!root)
+    return out;
   Members members(json_node_get_object(root.get()), "");
 
   // Read id and request type before judging anything, so that even a
@@ -345,13 +369,15 @@ ControlParse parse_control_message(std::string_view text) {
   } else if (JSON_NODE_HOLDS_VALUE(request_node) &&
              json_node_get_value_type(request_node) == G_TYPE_STRING) {
     wrapped = parse_object(json_node_get_string(request_node), "\"request\"", request_error);
-    if (wrapped) request = json_node_get_object(wrapped.get());
+    if (wrapped)
+      request = json_node_get_object(wrapped.get());
   } else {
     request_error = "\"request\" must be an object or a string holding one";
   }
   if (request) {
     Members request_members(request, "request: ");
-    if (!request_members.string("type", out.request_type)) request_error = request_members.error;
+    if (!request_members.string("type", out.request_type))
+      request_error = request_members.error;
   }
 
   ControlRequest result;
@@ -407,10 +433,12 @@ std::string control_reply(std::optional<int64_t> id, const std::string& error) {
 InputParse parse_input_message(std::string_view text) {
   InputParse out;
   JsonNodePtr root = parse_object(text, "input message", out.error);
-  if (!root) return out;
+  if (!root)
+    return out;
   JsonObject* object = json_node_get_object(root.get());
   std::optional<NavigationEvent> ev = parse_event_object(object, out.error);
-  if (!ev) return out;
+  if (!ev)
+    return out;
   Members members(object, "");
   if (!members.optional_string("mid", ev->mid)) {
     out.error = members.error;

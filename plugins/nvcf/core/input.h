@@ -43,9 +43,8 @@ constexpr unsigned kModifierMetaMask = 1u << 28;
 constexpr unsigned kModifierAllMask =
     kModifierShiftMask | kModifierLockMask | kModifierControlMask | kModifierMod1Mask |
     kModifierMod2Mask | kModifierMod3Mask | kModifierMod4Mask | kModifierMod5Mask |
-    kModifierButton1Mask | kModifierButton2Mask | kModifierButton3Mask |
-    kModifierButton4Mask | kModifierButton5Mask | kModifierSuperMask | kModifierHyperMask |
-    kModifierMetaMask;
+    kModifierButton1Mask | kModifierButton2Mask | kModifierButton3Mask | kModifierButton4Mask |
+    kModifierButton5Mask | kModifierSuperMask | kModifierHyperMask | kModifierMetaMask;
 
 struct NavigationEvent {
   enum class Type {
@@ -62,23 +61,23 @@ struct NavigationEvent {
     TouchCancel,
   };
   Type type = Type::MouseMove;
-  double x = 0, y = 0;        // video pixels: mouse and touch events
-  int button = 0;             // button events, as received (1 = left)
+  double x = 0, y = 0;              // video pixels: mouse and touch events
+  int button = 0;                   // button events, as received (1 = left)
   double delta_x = 0, delta_y = 0;  // MouseScroll
-  std::string key;            // key events: X keysym name
-  unsigned identifier = 0;    // touch point: TouchDown/Motion/Up
-  double pressure = 0;        // TouchDown/Motion; parsed as NaN when not sent
-                              // (GstNavigation's "unknown")
-  unsigned modifier_state = 0;  // kModifier* bits
-  std::optional<std::string> mid;  // route to this media's pad; unset = any video pad
+  std::string key;                  // key events: X keysym name
+  unsigned identifier = 0;          // touch point: TouchDown/Motion/Up
+  double pressure = 0;              // TouchDown/Motion; parsed as NaN when not sent
+                                    // (GstNavigation's "unknown")
+  unsigned modifier_state = 0;      // kModifier* bits
+  std::optional<std::string> mid;   // route to this media's pad; unset = any video pad
 };
 
 struct ControlRequest {
   int64_t id = 0;
   enum class Kind { Navigation, CustomUpstream } kind = Kind::Navigation;
-  NavigationEvent navigation;   // Kind::Navigation (its mid = the request's mid)
-  std::string structure_name;   // Kind::CustomUpstream
-  std::string structure_json;   // Kind::CustomUpstream: JSON object text of the fields
+  NavigationEvent navigation;  // Kind::Navigation (its mid = the request's mid)
+  std::string structure_name;  // Kind::CustomUpstream
+  std::string structure_json;  // Kind::CustomUpstream: JSON object text of the fields
   std::optional<std::string> mid;
 };
 

@@ -29,9 +29,9 @@ using NodePtr = std::unique_ptr<JsonNode, NodeDeleter>;
 enum class ParseError { None, Empty, NulByte, TooDeep, Syntax };
 
 struct Parsed {
-  NodePtr root;                        // set when error == None
+  NodePtr root;  // set when error == None
   ParseError error = ParseError::None;
-  std::string message;                 // what went wrong, for a log or reply
+  std::string message;  // what went wrong, for a log or reply
 };
 
 /* The one way text becomes JSON here: every parser in the core goes

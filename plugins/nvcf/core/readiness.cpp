@@ -77,19 +77,26 @@ ReadyState Readiness::state() const {
 
 const char* Readiness::name(ReadyState state) {
   switch (state) {
-    case ReadyState::Starting: return "starting";
-    case ReadyState::Ready: return "ready";
-    case ReadyState::Busy: return "busy";
-    case ReadyState::AwaitingResume: return "awaiting-resume";
-    case ReadyState::Draining: return "draining";
-    case ReadyState::Finished: return "finished";
+    case ReadyState::Starting:
+      return "starting";
+    case ReadyState::Ready:
+      return "ready";
+    case ReadyState::Busy:
+      return "busy";
+    case ReadyState::AwaitingResume:
+      return "awaiting-resume";
+    case ReadyState::Draining:
+      return "draining";
+    case ReadyState::Finished:
+      return "finished";
   }
   return "unknown";
 }
 
 std::string Readiness::to_json() const {
-  return std::string("{\"state\":\"") + name(state()) + "\",\"sessions\":" +
-         std::to_string(active_) + ",\"awaitingResume\":" + std::to_string(awaiting_resume_) +
+  return std::string("{\"state\":\"") + name(state()) +
+         "\",\"sessions\":" + std::to_string(active_) +
+         ",\"awaitingResume\":" + std::to_string(awaiting_resume_) +
          ",\"maxSessions\":" + std::to_string(max_sessions_) + "}";
 }
 

@@ -38,7 +38,8 @@ Dialect SignallingConnection::dialect_from_query(std::string_view query) {
   for_each_piece(query, '&', [&](std::string_view pair) {
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
     if (key == "peer_id" && !value.empty())
       has_peer_id = true;
     if (key == "version" && value == "2")
@@ -143,7 +144,8 @@ std::vector<std::string> split_subprotocols(std::string_view header) {
   std::vector<std::string> tokens;
   for_each_piece(header, ',', [&](std::string_view piece) {
     piece = trim(piece);
-    if (!piece.empty()) tokens.emplace_back(piece);
+    if (!piece.empty())
+      tokens.emplace_back(piece);
   });
   return tokens;
 }
@@ -154,9 +156,11 @@ std::optional<std::string> subprotocol_value(const std::vector<std::string>& tok
   for (const std::string& token : tokens) {
     std::string_view t = trim(token);
     size_t dot = t.find('.');
-    if (dot == std::string_view::npos || !iequals(t.substr(0, dot), key)) continue;
+    if (dot == std::string_view::npos || !iequals(t.substr(0, dot), key))
+      continue;
     std::string_view value = t.substr(dot + 1);
-    if (!value.empty()) return std::string(value);
+    if (!value.empty())
+      return std::string(value);
   }
   return std::nullopt;
 }

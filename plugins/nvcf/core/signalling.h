@@ -41,30 +41,30 @@ enum class Dialect { Unknown, Gst, Nvidia };
 struct IceCandidate {
   std::string candidate;  // "candidate:..."; empty = end of candidates
   unsigned mline_index = 0;
-  std::string sdp_mid;    // may be empty
+  std::string sdp_mid;  // may be empty
 };
 
 /* What the client asks of the streamer. */
 struct SignallingRequest {
   enum class Kind {
-    StartSession,   // client wants to watch; answer accept_session()/refuse_session()
-    RemoteAnswer,   // sdp holds the client's SDP answer for session_id
-    RemoteIce,      // ice holds a client candidate for session_id
-    EndSession,     // client ended session_id
+    StartSession,  // client wants to watch; answer accept_session()/refuse_session()
+    RemoteAnswer,  // sdp holds the client's SDP answer for session_id
+    RemoteIce,     // ice holds a client candidate for session_id
+    EndSession,    // client ended session_id
   };
   Kind kind;
   std::string session_id;  // empty for StartSession
   std::string sdp;
   IceCandidate ice;
-  std::string peer_meta;   // StartSession: JSON text of the client's meta/peer_info, or ""
+  std::string peer_meta;  // StartSession: JSON text of the client's meta/peer_info, or ""
 };
 
 /* Result of feeding one client frame. */
 struct SignallingOutput {
-  std::vector<std::string> replies;            // text frames to send to this client, in order
-  std::vector<SignallingRequest> requests;     // for the streamer, in order
-  std::optional<std::string> close_reason;     // set: close the socket with this reason
-  std::string log;                             // non-empty: a line worth logging (no secrets)
+  std::vector<std::string> replies;         // text frames to send to this client, in order
+  std::vector<SignallingRequest> requests;  // for the streamer, in order
+  std::optional<std::string> close_reason;  // set: close the socket with this reason
+  std::string log;                          // non-empty: a line worth logging (no secrets)
 };
 
 struct SignallingLimits {
@@ -76,10 +76,8 @@ class SignallingConnection {
   /* peer_id: this client's id (sent in "welcome").
    * producer_id: the streamer's own producer id (listed by "list").
    * producer_meta: JSON object text for the producer's meta, or "" for null. */
-  SignallingConnection(std::string peer_id, std::string producer_id,
-                       std::string producer_meta = "",
-                       Dialect dialect = Dialect::Unknown,
-                       SignallingLimits limits = {});
+  SignallingConnection(std::string peer_id, std::string producer_id, std::string producer_meta = "",
+                       Dialect dialect = Dialect::Unknown, SignallingLimits limits = {});
   ~SignallingConnection();
   SignallingConnection(const SignallingConnection&) = delete;
   SignallingConnection& operator=(const SignallingConnection&) = delete;
@@ -128,8 +126,8 @@ class SignallingConnection {
   const std::string& client_identity() const;
 
  private:
-  std::unique_ptr<ConnectionState> state_;    // what both dialects share
-  std::unique_ptr<SignallingDialect> impl_;   // the dialect in use (Gst until decided)
+  std::unique_ptr<ConnectionState> state_;   // what both dialects share
+  std::unique_ptr<SignallingDialect> impl_;  // the dialect in use (Gst until decided)
   SignallingLimits limits_;
 };
 

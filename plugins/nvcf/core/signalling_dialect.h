@@ -21,11 +21,11 @@ namespace nvcf {
 struct ConnectionState {
   std::string peer_id;
   std::string producer_id;
-  std::string producer_meta;      // JSON object text, or "" for null
+  std::string producer_meta;  // JSON object text, or "" for null
   Dialect dialect = Dialect::Unknown;
   std::vector<std::string> sessions;  // accepted and not yet ended
-  bool pending_start = false;     // a StartSession awaits accept/refuse
-  std::string client_identity;    // NVIDIA peer_info name, once known
+  bool pending_start = false;         // a StartSession awaits accept/refuse
+  std::string client_identity;        // NVIDIA peer_info name, once known
 
   bool owns(const std::string& id) const {
     return std::find(sessions.begin(), sessions.end(), id) != sessions.end();

@@ -62,10 +62,10 @@ class GstDialect : public SignallingDialect {
   std::string client_meta_;               // JSON text of setPeerStatus meta, or ""
 };
 
-
 void GstDialect::on_message(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
   std::optional<std::string> type = string_of(member(msg, "type"));
-  if (!type) return reject(out, "message needs a string \"type\"");
+  if (!type)
+    return reject(out, "message needs a string \"type\"");
   state.dialect = Dialect::Gst;
 
   if (*type == "setPeerStatus") {
@@ -91,7 +91,8 @@ void GstDialect::on_message(JsonObject* msg, ConnectionState& state, SignallingO
   }
 }
 
-void GstDialect::on_set_peer_status(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
+void GstDialect::on_set_peer_status(JsonObject* msg, ConnectionState& state,
+                                    SignallingOutput& out) {
   std::vector<std::string> roles;
   if (JsonNode* roles_node = member(msg, "roles")) {
     bool valid = JSON_NODE_HOLDS_ARRAY(roles_node);
@@ -99,9 +100,11 @@ void GstDialect::on_set_peer_status(JsonObject* msg, ConnectionState& state, Sig
     for (guint i = 0; valid && i < json_array_get_length(array); i++) {
       std::optional<std::string> role = string_of(json_array_get_element(array, i));
       valid = role.has_value();
-      if (valid) roles.push_back(*role);
+      if (valid)
+        roles.push_back(*role);
     }
-    if (!valid) return reject(out, "setPeerStatus: \"roles\" must be an array of strings");
+    if (!valid)
+      return reject(out, "setPeerStatus: \"roles\" must be an array of strings");
   }
   JsonNode* meta = member(msg, "meta");
   if (meta && !object_of(meta))
@@ -117,11 +120,15 @@ void GstDialect::on_set_peer_status(JsonObject* msg, ConnectionState& state, Sig
 }
 
 void GstDialect::on_start_session(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
-  if (member(msg, "offer")) return reject(out, "startSession: client offers are not supported");
+  if (member(msg, "offer"))
+    return reject(out, "startSession: client offers are not supported");
   std::optional<std::string> peer = string_of(member(msg, "peerId"));
-  if (!peer) return reject(out, "startSession: \"peerId\" must be a string");
-  if (*peer != state.producer_id) return reject(out, "startSession: no producer with id " + quoted(*peer));
-  if (state.pending_start) return reject(out, "startSession: a session start is already pending");
+  if (!peer)
+    return reject(out, "startSession: \"peerId\" must be a string");
+  if (*peer != state.producer_id)
+    return reject(out, "startSession: no producer with id " + quoted(*peer));
+  if (state.pending_start)
+    return reject(out, "startSession: a session start is already pending");
 
   state.pending_start = true;
   SignallingRequest request = make_request(SignallingRequest::Kind::StartSession, "");
@@ -131,25 +138,31 @@ void GstDialect::on_start_session(JsonObject* msg, ConnectionState& state, Signa
 
 void GstDialect::on_peer(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
   std::optional<std::string> session = string_of(member(msg, "sessionId"));
-  if (!session) return reject(out, "peer: \"sessionId\" must be a string");
-  if (!state.owns(*session)) return reject(out, "peer: unknown session " + quoted(*session));
+  if (!session)
+    return reject(out, "peer: \"sessionId\" must be a string");
+  if (!state.owns(*session))
+    return reject(out, "peer: unknown session " + quoted(*session));
 
   JsonNode* sdp = member(msg, "sdp");
   JsonNode* ice = member(msg, "ice");
-  if (!sdp == !ice) return reject(out, "peer: needs exactly one of \"sdp\" and \"ice\"");
+  if (!sdp == !ice)
+    return reject(out, "peer: needs exactly one of \"sdp\" and \"ice\"");
 
   std::string why;
   if (sdp) {
     JsonObject* desc = object_of(sdp);
     std::optional<std::string> answer = desc ? read_answer(desc, &why) : std::nullopt;
-    if (!desc) why = "sdp must be an object";
-    if (!answer) return reject(out, "peer: " + why);
+    if (!desc)
+      why = "sdp must be an object";
+    if (!answer)
+      return reject(out, "peer: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteAnswer, *session);
     request.sdp = std::move(*answer);
     out.requests.push_back(std::move(request));
   } else {
     std::optional<IceCandidate> candidate = read_ice(object_of(ice), &why);
-    if (!candidate) return reject(out, "peer: " + why);
+    if (!candidate)
+      return reject(out, "peer: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteIce, *session);
     request.ice = std::move(*candidate);
     out.requests.push_back(std::move(request));
@@ -158,7 +171,8 @@ void GstDialect::on_peer(JsonObject* msg, ConnectionState& state, SignallingOutp
 
 void GstDialect::on_end_session(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
   std::optional<std::string> session = string_of(member(msg, "sessionId"));
-  if (!session) return reject(out, "endSession: \"sessionId\" must be a string");
+  if (!session)
+    return reject(out, "endSession: \"sessionId\" must be a string");
 
   if (state.owns(*session)) {
     state.forget(*session);

@@ -56,12 +56,13 @@ class NvidiaDialect : public SignallingDialect {
   int64_t client_number_ = 2;  // peer_info.id, the "to" of our peer_msg
 };
 
-
 void NvidiaDialect::on_message(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
   JsonNode* ackid = member(msg, "ackid");
-  if (ackid && JSON_NODE_HOLDS_VALUE(ackid)) out.replies.push_back(Json().node("ack", ackid).text());
+  if (ackid && JSON_NODE_HOLDS_VALUE(ackid))
+    out.replies.push_back(Json().node("ack", ackid).text());
   JsonNode* hb = member(msg, "hb");
-  if (hb) out.replies.push_back(Json().num("hb", 1).text());
+  if (hb)
+    out.replies.push_back(Json().num("hb", 1).text());
 
   if (member(msg, "peer_info"))
     on_peer_info(msg, state, out);
@@ -74,14 +75,16 @@ void NvidiaDialect::on_message(JsonObject* msg, ConnectionState& state, Signalli
 void NvidiaDialect::on_peer_info(JsonObject* msg, ConnectionState& state, SignallingOutput& out) {
   JsonNode* info_node = member(msg, "peer_info");
   JsonObject* info = object_of(info_node);
-  if (!info) return reject(out, "peer_info must be an object");
+  if (!info)
+    return reject(out, "peer_info must be an object");
   if (state.pending_start || !state.sessions.empty()) {
     out.log = "ignored repeated peer_info: this connection already has a session";
     return;
   }
   std::optional<std::string> name = string_of(member(info, "name"));
   state.client_identity = name && !name->empty() ? *name : state.peer_id;
-  if (std::optional<int64_t> number = int_of(member(info, "id"))) client_number_ = *number;
+  if (std::optional<int64_t> number = int_of(member(info, "id")))
+    client_number_ = *number;
 
   state.pending_start = true;
   SignallingRequest request = make_request(SignallingRequest::Kind::StartSession, "");
@@ -96,8 +99,10 @@ void NvidiaDialect::on_peer_msg(JsonObject* msg, ConnectionState& state, Signall
   std::string why = "peer_msg.msg must be a JSON string or object";
   NodePtr parsed = body_text ? parse_json(*body_text, &why) : nullptr;
   JsonObject* inner = body_text ? object_of(parsed.get()) : object_of(body);
-  if (parsed && !inner) why = "peer_msg.msg is not a JSON object";
-  if (!inner) return reject(out, "peer_msg: " + why);
+  if (parsed && !inner)
+    why = "peer_msg.msg is not a JSON object";
+  if (!inner)
+    return reject(out, "peer_msg: " + why);
   if (state.sessions.empty()) {
     out.log = "ignored peer_msg: no accepted session";
     return;
@@ -110,13 +115,15 @@ void NvidiaDialect::on_peer_msg(JsonObject* msg, ConnectionState& state, Signall
     out.requests.push_back(make_request(SignallingRequest::Kind::EndSession, session));
   } else if (type) {
     std::optional<std::string> answer = read_answer(inner, &why);
-    if (!answer) return reject(out, "peer_msg: " + why);
+    if (!answer)
+      return reject(out, "peer_msg: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteAnswer, session);
     request.sdp = std::move(*answer);
     out.requests.push_back(std::move(request));
   } else if (member(inner, "candidate")) {
     std::optional<IceCandidate> candidate = read_ice(inner, &why);
-    if (!candidate) return reject(out, "peer_msg: " + why);
+    if (!candidate)
+      return reject(out, "peer_msg: " + why);
     SignallingRequest request = make_request(SignallingRequest::Kind::RemoteIce, session);
     request.ice = std::move(*candidate);
     out.requests.push_back(std::move(request));

@@ -75,7 +75,8 @@ std::string normalised_object_text(const std::string& text) {
 
 /* "value" in double quotes, cut to kMaxQuoted characters for error texts. */
 std::string quoted(std::string_view value) {
-  if (value.size() > kMaxQuoted) return "\"" + std::string(value.substr(0, kMaxQuoted)) + "...\"";
+  if (value.size() > kMaxQuoted)
+    return "\"" + std::string(value.substr(0, kMaxQuoted)) + "...\"";
   return "\"" + std::string(value) + "\"";
 }
 
@@ -137,7 +138,8 @@ std::optional<IceCandidate> read_ice(JsonObject* ice, std::string* why) {
 
 JsonArray* string_array(const std::vector<std::string>& values) {
   JsonArray* array = json_array_new();
-  for (const std::string& value : values) json_array_add_string_element(array, value.c_str());
+  for (const std::string& value : values)
+    json_array_add_string_element(array, value.c_str());
   return array;
 }
 
@@ -151,14 +153,14 @@ SignallingRequest make_request(SignallingRequest::Kind kind, std::string session
 std::string_view trim(std::string_view s) {
   const char* blanks = " \t\r\n";
   size_t first = s.find_first_not_of(blanks);
-  if (first == std::string_view::npos) return {};
+  if (first == std::string_view::npos)
+    return {};
   size_t last = s.find_last_not_of(blanks);
   return s.substr(first, last - first + 1);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });

@@ -57,7 +57,8 @@ class Json {
  public:
   Json() : obj_(json_object_new()) {}
   ~Json() {
-    if (obj_) json_object_unref(obj_);
+    if (obj_)
+      json_object_unref(obj_);
   }
   Json(const Json&) = delete;
   Json& operator=(const Json&) = delete;
@@ -76,7 +77,8 @@ class Json {
   }
   /* A copy of value; nullptr gives null. */
   Json& node(const char* key, JsonNode* value) {
-    if (!value) return null(key);
+    if (!value)
+      return null(key);
     json_object_set_member(obj_, key, json_node_copy(value));
     return *this;
   }
