@@ -1,10 +1,18 @@
 /* The one child-process runner of the tests: a child with stdout and stderr
  * in files (a pipe nobody drains would stall a chatty child), in its own
  * process group, killed with the test on every path; plus the file and
- * program look-ups it needs. */
+ * program look-ups it needs, what a real-peer test requires, and a watchdog
+ * that fails a deadlocked test instead of letting it hang. */
 #pragma once
 
 #include <signal.h>
+#include <glib.h>
+#include <unistd.h>
+#include <cstdio>
+#include <thread>
+#include <mutex>
+#include <condition_variable>
+#include <chrono>
 
 #include <functional>
 #include <map>
@@ -91,5 +99,70 @@ struct Finished {
 };
 Finished run(const std::vector<std::string>& argv, int timeout_ms,
              const std::map<std::string, std::string>& env = {});
+
+/* A file of tests/e2e (the Node peers and their node_modules). */
+inline std::string e2e_path(const std::string& name) {
+  return std::string(NVCF_E2E_DIR) + "/" + name;
+}
+
+/* "" when node, these tests/e2e node_modules and these programs are
+ * there, else what is missing. */
+inline std::string missing_peers(const std::vector<std::string>& modules,
+                                 const std::vector<std::string>& programs = {}) {
+  std::string gone;
+  auto add = [&](const std::string& what) { gone += (gone.empty() ? "" : ", ") + what; };
+  if (program("node").empty())
+    add("node");
+  for (auto& m : modules)
+    if (!exists(e2e_path("node_modules/" + m)))
+      add(e2e_path("node_modules/" + m) + " (npm install in tests/e2e)");
+  for (auto& p : programs)
+    if (program(p.c_str()).empty())
+      add(p);
+  return gone;
+}
+
+/* Skipped when missing, failed when the build asked for the peers
+ * (NVCF_REQUIRE_PEERS=1, as scripts/test does). */
+#define PEERS_REQUIRE(...)                                                     \
+  do {                                                                         \
+    std::string gone_ = nvcftest::missing_peers(__VA_ARGS__);                  \
+    if (!gone_.empty() && g_strcmp0(g_getenv("NVCF_REQUIRE_PEERS"), "1") == 0) \
+      FAIL() << "missing for this real-peer test: " << gone_;                  \
+    if (!gone_.empty())                                                        \
+      GTEST_SKIP() << "missing for this real-peer test: " << gone_;            \
+  } while (0)
+
+/* Fails the whole test binary, loudly, when not disarmed within timeout_s:
+ * a deadlocked test then fails instead of hanging until meson kills it. */
+class Watchdog {
+ public:
+  Watchdog(const char* what, int timeout_s) : what_(what) {
+    thread_ = std::thread([this, timeout_s] {
+      std::unique_lock<std::mutex> l(m_);
+      if (!cv_.wait_for(l, std::chrono::seconds(timeout_s), [&] { return disarmed_; })) {
+        fprintf(stderr, "\nWATCHDOG: %s did not finish within %d s: deadlock. Failing.\n", what_,
+                timeout_s);
+        fflush(stderr);
+        _exit(1);
+      }
+    });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      disarmed_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  const char* what_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool disarmed_ = false;
+  std::thread thread_;
+};
 
 }  // namespace nvcftest

@@ -19,7 +19,7 @@
 #include "gstnvcfserviceloop.h"
 #include "gstnvcfsignaller.h"
 #include "nvcftest.h"
-#include "peers.h"
+#include "nvcfproc.h"
 
 using nvcftest::Streamer;
 
@@ -73,7 +73,7 @@ struct Chat {
     if (sent)
       chat->answered++;
     if (chat->busy_ms)
-      peers::sleep_ms(chat->busy_ms);
+      g_usleep(G_USEC_PER_SEC / 1000 * (chat->busy_ms));
   }
 };
 
@@ -105,10 +105,11 @@ class ThreadsPeer : public ::testing::Test {
   /* A werift viewer chatting on the control channel until it had `replies`
    * answers; returns its result line. */
   std::string chat(Streamer& s, int replies, int timeout_s = 40) {
-    peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling",
-                        signalling(s), "--replies", std::to_string(replies), "--timeout",
-                        std::to_string(timeout_s)});
-    std::string r = viewer.result((timeout_s + 10) * 1000);
+    nvcftest::Child viewer("viewer");
+    viewer.start({nvcftest::program("node"), nvcftest::e2e_path("werift-chatter.mjs"),
+                  "--signalling", signalling(s), "--replies", std::to_string(replies), "--timeout",
+                  std::to_string(timeout_s)});
+    std::string r = viewer.json((timeout_s + 10) * 1000).text();
     if (r.find("\"ok\":true") == std::string::npos)
       ADD_FAILURE() << "viewer: " << r << "\nstderr: " << viewer.err();
     return r;
@@ -121,7 +122,7 @@ class ThreadsPeer : public ::testing::Test {
  * reads stats without pause: neither may wait for the other. */
 TEST_F(ThreadsPeer, SendDataWhileStatsAreRead) {
   PEERS_REQUIRE({"ws", "werift"});
-  peers::Watchdog dog("send-data from data-received while stats are read", 90);
+  nvcftest::Watchdog dog("send-data from data-received while stats are read", 90);
   Streamer s(kProps, kSource);
   Chat chat_state;
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);
@@ -140,7 +141,7 @@ TEST_F(ThreadsPeer, SendDataWhileStatsAreRead) {
  * waits out the bound. */
 TEST_F(ThreadsPeer, StatsFromDataReceived) {
   PEERS_REQUIRE({"ws", "werift"});
-  peers::Watchdog dog("stats read from data-received", 90);
+  nvcftest::Watchdog dog("stats read from data-received", 90);
   Streamer s(kProps, kSource);
   Chat chat_state;
   chat_state.read_stats = true;
@@ -161,16 +162,17 @@ TEST_F(ThreadsPeer, StatsFromDataReceived) {
  * webrtcbin's threads, and the handler's calls never wait on the loop. */
 TEST_F(ThreadsPeer, TeardownWhileHandlerBusy) {
   PEERS_REQUIRE({"ws", "werift"});
-  peers::Watchdog dog("teardown during a busy data-received handler", 90);
+  nvcftest::Watchdog dog("teardown during a busy data-received handler", 90);
   Streamer s(kProps, kSource);
   Chat chat_state;
   chat_state.read_stats = true;
   chat_state.busy_ms = 30;
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
-  peers::Peer viewer({peers::which("node"), peers::e2e("werift-chatter.mjs"), "--signalling",
-                      signalling(s), "--replies", "1000000", "--timeout", "60"});
-  ASSERT_TRUE(peers::poll([&] { return chat_state.answered > 20; }, 30000))
+  nvcftest::Child viewer("viewer");
+  viewer.start({nvcftest::program("node"), nvcftest::e2e_path("werift-chatter.mjs"), "--signalling",
+                signalling(s), "--replies", "1000000", "--timeout", "60"});
+  ASSERT_TRUE(nvcftest::wait_until([&] { return chat_state.answered > 20; }, 30000))
       << "no chat: " << viewer.err();
   StatsReader reader(s.sink());
   auto t0 = std::chrono::steady_clock::now();
@@ -178,7 +180,7 @@ TEST_F(ThreadsPeer, TeardownWhileHandlerBusy) {
   auto took = std::chrono::steady_clock::now() - t0;
   EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(took).count(), 8);
   int before = chat_state.received;
-  peers::sleep_ms(300);
+  g_usleep(G_USEC_PER_SEC / 1000 * (300));
   EXPECT_EQ(chat_state.received.load(), before) << "data-received after the session was torn down";
 }
 
@@ -238,7 +240,7 @@ TEST(ThreadsLoop, ElementFinalizesAfterDrainRacesStop) {
       Streamer s("", "videotestsrc is-live=true num-buffers=2 ! video/x-raw,width=64,height=48");
       gone.watch(s.sink());
       ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
-      peers::sleep_ms(i * 5);
+      g_usleep(G_USEC_PER_SEC / 1000 * (i * 5));
       ASSERT_TRUE(s.set_state(GST_STATE_NULL));
     }
     EXPECT_TRUE(gone.done) << "round " << i << ": the element leaked";

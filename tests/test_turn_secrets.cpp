@@ -6,6 +6,7 @@
  * through the API and through GST_DEBUG_DUMP_DOT_DIR), and in no log line
  * with GST_DEBUG=*:9 and GLib debug messages on (libnice's own debug
  * switch aside: it prints relay credentials itself). */
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +17,8 @@
 #include <string>
 
 #include "nvcftest.h"
-#include "peers.h"
+#include "nvcfproc.h"
+#include "nvcfws.h"
 
 namespace {
 
@@ -97,7 +99,7 @@ void properties(GObject* object, const std::string& path, int depth, std::set<GO
 struct Coturn {
   unsigned port = 0;
   std::string dir;
-  std::unique_ptr<peers::Peer> proc;
+  std::unique_ptr<nvcftest::Child> proc;
   /* A port probed free can be taken again before coturn binds it (other
    * suites run at the same time): a few tries, each on a new port. */
   bool start() {
@@ -109,18 +111,9 @@ struct Coturn {
     return false;
   }
   bool start_once() {
-    GSocket* probe =
-        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, nullptr);
-    GInetAddress* lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-    GSocketAddress* any = g_inet_socket_address_new(lo, 0);
-    if (g_socket_bind(probe, any, FALSE, nullptr)) {
-      GSocketAddress* bound = g_socket_get_local_address(probe, nullptr);
-      port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
-      g_object_unref(bound);
-    }
-    g_object_unref(any);
-    g_object_unref(lo);
-    g_object_unref(probe);
+    /* Free for TCP too: coturn listens on both, and a port free for UDP
+     * may be a client's ephemeral TCP port. */
+    port = nvcftest::free_port();
     if (dir.empty()) {
       gchar* d = g_dir_make_tmp("nvcf-coturn-XXXXXX", nullptr);
       dir = d ? d : "/tmp";
@@ -133,9 +126,10 @@ struct Coturn {
       << "userdb=" << dir << "/turndb\npidfile=" << dir
       << "/turn.pid\nlog-file=stdout\nsimple-log\n";
     f.close();
-    proc = std::make_unique<peers::Peer>(
-        std::vector<std::string>{peers::which("turnserver"), "-c", dir + "/turnserver.conf"});
-    return port && peers::poll([&] { return accepts(); }, 5000);
+    proc = std::make_unique<nvcftest::Child>("coturn");
+    proc->start({nvcftest::program("turnserver"), "-c", dir + "/turnserver.conf"});
+    return port && nvcftest::wait_until([&] { return accepts() || !proc->running(); }, 10000) &&
+           proc->running();
   }
   bool accepts() const {
     GSocketClient* c = g_socket_client_new();
@@ -210,10 +204,11 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
           .status,
       200u);
 
-  peers::Peer viewer({peers::which("node"), peers::e2e("werift-viewer.mjs"), "--signalling",
-                      "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in",
-                      "--packets", "1000000", "--timeout", "40"});
-  EXPECT_TRUE(peers::poll([&] { return cands.relay(); }, 20000))
+  nvcftest::Child viewer("viewer");
+  viewer.start({nvcftest::program("node"), nvcftest::e2e_path("werift-viewer.mjs"), "--signalling",
+                "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in", "--packets",
+                "1000000", "--timeout", "40"});
+  EXPECT_TRUE(nvcftest::wait_until([&] { return cands.relay(); }, 20000))
       << "no relay candidate from coturn\nviewer: " << viewer.err()
       << "\ncoturn: " << turn.proc->out();
 
@@ -244,7 +239,7 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
   EXPECT_FALSE(leaks(dot_text)) << "gst_debug_bin_to_dot_data(SHOW_ALL) shows the password";
   GST_DEBUG_BIN_TO_DOT_FILE(GST_BIN(s.pipeline()), GST_DEBUG_GRAPH_SHOW_ALL, "nvcf-turn");
   std::string file = std::string(dot_dir) + "/nvcf-turn.dot";
-  std::string dumped = peers::slurp(file);
+  std::string dumped = nvcftest::read_file(file);
   EXPECT_NE(dumped.find("GstWebRTCBin"), std::string::npos)
       << "no dot file in GST_DEBUG_DUMP_DOT_DIR";
   EXPECT_FALSE(leaks(dumped)) << "the GST_DEBUG_DUMP_DOT_DIR dump shows the password";

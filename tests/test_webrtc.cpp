@@ -67,10 +67,6 @@ gint64 now_ms() {
 
 /* ------------------------------------------------------------------ tools */
 
-std::string e2e_path(const char* name) {
-  return std::string(NVCF_E2E_DIR) + "/" + name;
-}
-
 enum Needs : unsigned {
   kNode = 1,
   kChromium = 2,
