@@ -16,11 +16,13 @@
 
 #include <csignal>
 #include <vector>
+#include <algorithm>
 #include <map>
 #include <string>
 
 #include "core/functions.h"
 #include "core/json.h"
+#include "nvcflocal.h"
 
 namespace {
 
@@ -32,6 +34,7 @@ struct Function {
 
 std::map<std::string, Function> functions;  // by version id
 GMainLoop* loop = nullptr;
+nvcflocal::Instances* instances = nullptr;
 
 void reply(SoupServerMessage* msg, guint status, const std::string& json) {
   soup_server_message_set_status(msg, status, nullptr);
@@ -83,6 +86,11 @@ bool authorized(SoupServerMessage* msg) {
 
 void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer) {
   std::string method = soup_server_message_get_method(msg);
+  /* nvcf-local's own view of its instances holds no secret: open, for
+   * people and tests. */
+  if (g_str_has_prefix(path, "/v2/nvcf/local/") && method == "GET" &&
+      g_str_equal(path, "/v2/nvcf/local/instances"))
+    return reply(msg, 200, instances->describe());
   if (!authorized(msg))
     return refuse(msg, 401, "missing or wrong Authorization: Bearer <api key>");
   gchar** parts = g_strsplit(path, "/", -1);
@@ -129,6 +137,8 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
     functions[f.version_id] = f;
     return reply(msg, 200, "{\"function\":" + shown + "}");
   }
+  if (is({"v2", "nvcf", "local", "instances"}))
+    return reply(msg, 200, instances->describe());
   if (is({"v2", "nvcf", "functions", "*", "versions"})) {
     if (method != "GET")
       return refuse(msg, 405, "use GET");
@@ -152,6 +162,7 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
     if (it->second.deployment)
       json_node_unref(it->second.deployment);
     functions.erase(it);
+    instances->undeploy(p[5]);
     g_print("nvcf-local: deleted function %s version %s\n", p[3].c_str(), p[5].c_str());
     return reply(msg, 204, "");
   }
@@ -168,6 +179,13 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
       json_node_unref(it->second.deployment);
     it->second.deployment = json_from_string(text.c_str(), nullptr);
     g_print("nvcf-local: deploying function %s version %s\n", p[4].c_str(), p[6].c_str());
+    {
+      auto spec = nvcf::parse_function_request(nvcf::json::to_string(it->second.body), nullptr);
+      auto dep = nvcf::parse_deployment_request(text, nullptr);
+      /* minInstances run at once; at least one, so a viewer can connect. */
+      instances->deploy(p[4], p[6], std::max(1u, dep->min_instances), spec->environment,
+                        spec->inference_url);
+    }
     JsonNode* d = json_node_copy(it->second.deployment);
     JsonObject* o = json_node_get_object(d);
     json_object_set_string_member(o, "functionId", p[4].c_str());
@@ -183,11 +201,20 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
 }  // namespace
 
 int main(int argc, char** argv) {
-  gint port = 8080;
-  gchar* address = nullptr;
+  gint port = 8080, gateway_port = 8081, turn_port = 3478, resume_window = 30;
+  gchar *address = nullptr, *command = nullptr, *turn_host = nullptr;
   GOptionEntry entries[] = {
       {"port", 0, 0, G_OPTION_ARG_INT, &port, "Port of the function API (8080; 0 = free)", "PORT"},
+      {"gateway-port", 0, 0, G_OPTION_ARG_INT, &gateway_port,
+       "Port of the gateway, the function's invocation WebSocket (8081; 0 = free)", "PORT"},
       {"address", 0, 0, G_OPTION_ARG_STRING, &address, "Address to bind (127.0.0.1)", "ADDR"},
+      {"instance-command", 0, 0, G_OPTION_ARG_STRING, &command,
+       "What an instance runs (default: nvcf-streamer)", "COMMAND"},
+      {"turn-host", 0, 0, G_OPTION_ARG_STRING, &turn_host,
+       "TURN server the posted credentials name (127.0.0.1)", "HOST"},
+      {"turn-port", 0, 0, G_OPTION_ARG_INT, &turn_port, "Its port (3478)", "PORT"},
+      {"resume-window", 0, 0, G_OPTION_ARG_INT, &resume_window,
+       "Seconds a dropped client's instance waits for its request id (30)", "S"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
   GOptionContext* ctx = g_option_context_new("");
@@ -200,6 +227,32 @@ int main(int argc, char** argv) {
     return 2;
   }
   g_option_context_free(ctx);
+
+  nvcflocal::Settings settings;
+  gchar** argvp = nullptr;
+  if (!g_shell_parse_argv(command ? command : "nvcf-streamer", nullptr, &argvp, &error)) {
+    g_printerr("nvcf-local: --instance-command: %s\n", error->message);
+    return 2;
+  }
+  for (gchar** a = argvp; *a; a++)
+    settings.instance_command.push_back(*a);
+  g_strfreev(argvp);
+  if (turn_host)
+    settings.turn_host = turn_host;
+  settings.turn_port = turn_port;
+  /* The secret shared with coturn (use-auth-secret): from the environment
+   * only, so it shows in no process list. */
+  if (const char* secret = g_getenv("NVCF_LOCAL_TURN_SECRET"))
+    settings.turn_secret = secret;
+  settings.resume_window_s = resume_window > 0 ? resume_window : 0;
+  nvcflocal::Instances local_instances(settings);
+  instances = &local_instances;
+  nvcflocal::Gateway gateway(&local_instances, [](const std::string& function_id) {
+    for (auto& [vid, f] : functions)
+      if (f.id == function_id && f.deployment)
+        return true;
+    return false;
+  });
 
   SoupServer* server = soup_server_new("server-header", "nvcf-local", nullptr);
   soup_server_add_handler(server, "/", on_request, nullptr, nullptr);
@@ -218,6 +271,11 @@ int main(int argc, char** argv) {
   GSList* uris = soup_server_get_uris(server);
   guint bound = uris ? g_uri_get_port(static_cast<GUri*>(uris->data)) : 0;
   g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+  if (!gateway.listen(address ? address : "127.0.0.1", gateway_port, &error)) {
+    g_printerr("nvcf-local: gateway cannot listen: %s\n", error->message);
+    return 1;
+  }
+  g_print("nvcf-local: gateway on ws://%s:%u\n", address ? address : "127.0.0.1", gateway.port());
   g_print("nvcf-local: function API on http://%s:%u\n", address ? address : "127.0.0.1", bound);
 
   loop = g_main_loop_new(nullptr, FALSE);

@@ -118,3 +118,16 @@ TEST(Credentials, ErrorNeverContainsPassword) {
   ASSERT_FALSE(r.credentials);
   EXPECT_EQ(r.error.find("TOPSECRET"), std::string::npos);
 }
+
+/* coturn use-auth-secret credentials, as NVCF rotates them; the vector
+ * from Python's hmac/base64. */
+TEST(Credentials, RestCredentialsFromSharedSecret) {
+  nvcf::Credentials c = nvcf::rest_credentials("s3cret", "gst-nvcf", 1700000000, "127.0.0.1", 3478);
+  EXPECT_EQ(c.username, "1700000000:gst-nvcf");
+  EXPECT_EQ(c.password, "69xxumL5AfGE/UetOTOcqddhkYE=");
+  auto back = nvcf::parse_credentials(nvcf::credentials_json(c));
+  ASSERT_TRUE(back.credentials) << back.error;
+  EXPECT_EQ(back.credentials->username, c.username);
+  EXPECT_EQ(back.credentials->password, c.password);
+  EXPECT_EQ(back.credentials->stun_port, 3478u);
+}

@@ -110,7 +110,9 @@ TEST(Functions, MaskedKey) {
  * nothing, a wrong key refused, and the key in no output. */
 TEST(Functions, CreateDeployListDeleteThroughNvcfLocal) {
   Child local("nvcf-local");
-  ASSERT_TRUE(local.start({NVCF_LOCAL_PATH, "--port", "0"}, {{"NVCF_API_KEY", kKey}}));
+  ASSERT_TRUE(local.start(
+      {NVCF_LOCAL_PATH, "--port", "0", "--gateway-port", "0", "--instance-command", "sleep 60"},
+      {{"NVCF_API_KEY", kKey}}));
   std::string line = local.line("nvcf-local: function API on http://", 10000);
   ASSERT_FALSE(line.empty()) << local.describe();
   std::string url = line.substr(line.find("http://"));

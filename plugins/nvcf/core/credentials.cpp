@@ -160,4 +160,29 @@ CredentialsParse parse_credentials(std::string_view text) {
   return r;
 }
 
+std::string credentials_json(const Credentials& c) {
+  return "{\"stunIp\":" + json::quote(c.stun_ip) + ",\"stunPort\":" + std::to_string(c.stun_port) +
+         ",\"username\":" + json::quote(c.username) + ",\"password\":" + json::quote(c.password) +
+         "}";
+}
+
+Credentials rest_credentials(const std::string& secret, const std::string& user, int64_t expiry,
+                             const std::string& host, unsigned port) {
+  Credentials c;
+  c.stun_ip = host;
+  c.stun_port = port;
+  c.username = std::to_string(expiry) + ":" + user;
+  GHmac* hmac = g_hmac_new(G_CHECKSUM_SHA1, reinterpret_cast<const guchar*>(secret.data()),
+                           secret.size());
+  g_hmac_update(hmac, reinterpret_cast<const guchar*>(c.username.data()), c.username.size());
+  guint8 digest[20];
+  gsize len = sizeof digest;
+  g_hmac_get_digest(hmac, digest, &len);
+  g_hmac_unref(hmac);
+  gchar* b64 = g_base64_encode(digest, len);
+  c.password = b64;
+  g_free(b64);
+  return c;
+}
+
 }  // namespace nvcf

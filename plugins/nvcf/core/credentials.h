@@ -2,6 +2,7 @@
  * validation and the ICE server URIs derived from them. Pure C++. */
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,16 @@ CredentialsParse parse_credentials(std::string_view json);
 
 /* True for an IPv4/IPv6 literal or an RFC 1123 host name. */
 bool valid_host(std::string_view host);
+
+/* The body of POST /v1/streaming/creds for c (holds the password). */
+std::string credentials_json(const Credentials& c);
+
+/* Time-limited TURN credentials from a secret shared with the TURN server
+ * (coturn's use-auth-secret, the TURN REST scheme NVCF rotates): username
+ * "<expiry, Unix seconds>:<user>", password base64(HMAC-SHA1(secret,
+ * username)). */
+Credentials rest_credentials(const std::string& secret, const std::string& user, int64_t expiry,
+                             const std::string& host, unsigned port);
 
 /* Percent-encode everything but RFC 3986 unreserved characters. */
 std::string percent_encode(std::string_view s);

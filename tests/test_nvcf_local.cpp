@@ -1,0 +1,145 @@
+/* nvcf-local's instances and gateway with real streamers: a deployment
+ * starts nvcf-streamer instances, health-checks them and posts TURN
+ * credentials; the gateway refuses clients without Authorization or with
+ * an unknown function, routes one client per instance, issues the request
+ * id, tunnels signalling both ways, brings a dropped client back to the
+ * same instance, and replaces an instance that exited after its session. */
+#include <gtest/gtest.h>
+
+#include "nvcfjson.h"
+#include "nvcfproc.h"
+#include "nvcftest.h"
+#include "nvcfws.h"
+
+using namespace nvcftest;
+
+namespace {
+
+const char* kKey = "nvapi-LOCALKEY-0123456789abcdef";
+const char* kTurnSecret = "turn-shared-SECRET-42";
+
+struct Local {
+  Child proc{"nvcf-local"};
+  unsigned api = 0, gateway = 0;
+  std::string url;
+
+  bool start() {
+    std::string command = std::string("'") + NVCF_STREAMER_PATH +
+                          "' 'videotestsrc is-live=true ! "
+                          "video/x-raw,width=160,height=120,framerate=15/1 ! nvcfwebrtcsink "
+                          "ice-addresses=127.0.0.1 video-encoder=x264enc resume-timeout=10'";
+    if (!proc.start({NVCF_LOCAL_PATH, "--port", "0", "--gateway-port", "0", "--instance-command",
+                     command, "--resume-window", "10"},
+                    {{"NVCF_API_KEY", kKey}, {"NVCF_LOCAL_TURN_SECRET", kTurnSecret}}))
+      return false;
+    std::string g = proc.line("nvcf-local: gateway on ws://127.0.0.1:", 10000);
+    std::string a = proc.line("nvcf-local: function API on http://", 10000);
+    if (g.empty() || a.empty())
+      return false;
+    gateway = std::stoul(g.substr(g.rfind(':') + 1));
+    url = a.substr(a.find("http://"));
+    api = std::stoul(url.substr(url.rfind(':') + 1));
+    return true;
+  }
+  Finished function(std::vector<std::string> args) {
+    args.insert(args.begin(), NVCF_FUNCTION_PATH);
+    return run(args, 20000, {{"NVCF_API_KEY", kKey}, {"NVCF_API_URL", url}});
+  }
+  Json instances() {
+    return Json::parse(http(api, "GET", "/v2/nvcf/local/instances").body)["instances"];
+  }
+  bool wait_ready(unsigned restarts, unsigned ms) {
+    return wait_until(
+        [&] {
+          Json i = instances();
+          return i.size() == 1 && i[0u]["ready"].boolean() &&
+                 i[0u]["restarts"].num() == int64_t(restarts);
+        },
+        ms, 200);
+  }
+};
+
+}  // namespace
+
+TEST(NvcfLocal, GatewayRoutesTunnelsResumesAndRestarts) {
+  init();
+  Local local;
+  ASSERT_TRUE(local.start()) << local.proc.describe();
+  Finished created = local.function({"create", "--name", "demo", "--image", "local/gst-nvcf"});
+  ASSERT_EQ(created.code, 0) << created.err;
+  Json f = expect_object(created.out)["function"];
+  std::string id = f["id"].str(), vid = f["versionId"].str();
+
+  /* Not deployed yet: the gateway does not know it. */
+  WsClient early;
+  EXPECT_FALSE(early.connect(local.gateway, "/sign_in", {},
+                             {{"Authorization", "Bearer user"}, {"Function-ID", id}}));
+
+  Finished deployed = local.function({"deploy", "--function-id", id, "--version-id", vid, "--gpu",
+                                      "L40S", "--instance-type", "local"});
+  ASSERT_EQ(deployed.code, 0) << deployed.err;
+  ASSERT_TRUE(local.wait_ready(0, 30000)) << local.instances().text() << local.proc.describe();
+  /* TURN credentials go to the instance once it answers. */
+  EXPECT_FALSE(local.proc.line("nvcf-local: instance 1: TURN credentials posted", 5000).empty());
+
+  WsClient none;
+  EXPECT_FALSE(none.connect(local.gateway, "/sign_in", {}, {{"Function-ID", id}}))
+      << "no Authorization, yet connected";
+  WsClient other;
+  EXPECT_FALSE(other.connect(local.gateway, "/sign_in", {},
+                             {{"Authorization", "Bearer user"}, {"Function-ID", "nope"}}));
+
+  /* Headers: the streamer's welcome comes through the tunnel. */
+  WsClient a;
+  ASSERT_TRUE(a.connect(local.gateway, "/sign_in", {},
+                        {{"Authorization", "Bearer user"}, {"Function-ID", id}}))
+      << a.error();
+  auto welcome = a.next_message(10000);
+  ASSERT_TRUE(welcome.has_value());
+  EXPECT_EQ(welcome->type(), "welcome") << welcome->text;
+  std::string request = local.instances()[0u]["requestId"].str();
+  EXPECT_FALSE(request.empty());
+
+  /* One client per instance: a second one is refused while a is on. */
+  WsClient b;
+  EXPECT_FALSE(
+      b.connect(local.gateway, "/sign_in", {"authorization.user-token", "function-id." + id}));
+  a.close();
+  ASSERT_TRUE(wait_until([&] { return local.instances()[0u]["requestId"].str().empty(); }, 5000))
+      << "a clean close did not free the instance";
+
+  /* Subprotocol tokens, as a browser sends them; a session starts. */
+  WsClient c;
+  ASSERT_TRUE(c.connect(local.gateway, "/sign_in",
+                        {"authorization.user-token", "function-id." + id, "nvcf-reqid.req-77"}))
+      << c.error();
+  auto hello = c.next_message(10000);
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->type(), "welcome");
+  std::string producer = producer_id(c);
+  std::string sid = start_session(c, producer);
+  ASSERT_FALSE(sid.empty());
+  EXPECT_EQ(local.instances()[0u]["requestId"].str(), "req-77");
+  c.abort();
+
+  /* The dropped client comes back with its request id to the same
+   * instance, and gets the same session. */
+  WsClient d;
+  ASSERT_TRUE(d.connect(local.gateway, "/sign_in", {"function-id." + id},
+                        {{"Authorization", "Bearer user"}, {"nvcf-reqid", "req-77"}}))
+      << d.error();
+  ASSERT_TRUE(d.next_message(10000).has_value());
+  EXPECT_EQ(start_session(d, producer), sid);
+  EXPECT_EQ(local.instances()[0u]["restarts"].num(), 0);
+
+  /* The session ends: the streamer exits (its exit policy), and a fresh
+   * instance takes its place and becomes ready. */
+  d.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+  d.close();
+  EXPECT_TRUE(local.wait_ready(1, 40000)) << local.instances().text();
+
+  local.proc.stop();
+  std::string all = local.proc.out() + local.proc.err() + created.out + created.err;
+  EXPECT_EQ(all.find(kKey), std::string::npos) << "the API key was printed";
+  EXPECT_EQ(all.find(kTurnSecret), std::string::npos) << "the TURN secret was printed";
+}
