@@ -6,9 +6,11 @@
  * same instance, and replaces an instance that exited after its session. */
 #include <gtest/gtest.h>
 
+#include "core/credentials.h"
 #include "nvcfjson.h"
 #include "nvcfproc.h"
 #include "nvcftest.h"
+#include "nvcfturn.h"
 #include "nvcfws.h"
 
 using namespace nvcftest;
@@ -23,13 +25,15 @@ struct Local {
   unsigned api = 0, gateway = 0;
   std::string url;
 
-  bool start() {
+  /* sink_props: more nvcfwebrtcsink properties; turn_port: coturn's. */
+  bool start(const std::string& sink_props = "", unsigned turn_port = 3478) {
     std::string command = std::string("'") + NVCF_STREAMER_PATH +
                           "' 'videotestsrc is-live=true ! "
                           "video/x-raw,width=160,height=120,framerate=15/1 ! nvcfwebrtcsink "
-                          "ice-addresses=127.0.0.1 video-encoder=x264enc resume-timeout=10'";
+                          "ice-addresses=127.0.0.1 video-encoder=x264enc resume-timeout=10 " +
+                          sink_props + "'";
     if (!proc.start({NVCF_LOCAL_PATH, "--port", "0", "--gateway-port", "0", "--instance-command",
-                     command, "--resume-window", "10"},
+                     command, "--resume-window", "10", "--turn-port", std::to_string(turn_port)},
                     {{"NVCF_API_KEY", kKey}, {"NVCF_LOCAL_TURN_SECRET", kTurnSecret}}))
       return false;
     std::string g = proc.line("nvcf-local: gateway on ws://127.0.0.1:", 10000);
@@ -142,4 +146,52 @@ TEST(NvcfLocal, GatewayRoutesTunnelsResumesAndRestarts) {
   std::string all = local.proc.out() + local.proc.err() + created.out + created.err;
   EXPECT_EQ(all.find(kKey), std::string::npos) << "the API key was printed";
   EXPECT_EQ(all.find(kTurnSecret), std::string::npos) << "the TURN secret was printed";
+}
+
+/* Chromium through the gateway to an instance that may send media only
+ * through TURN (ice-transport-policy=relay, creds-use=turn), with the
+ * credentials nvcf-local derived from the secret it shares with a real
+ * coturn (use-auth-secret): frames decode only if those credentials work. */
+TEST(NvcfLocal, ChromiumThroughGatewayOverRestTurn) {
+  PEERS_REQUIRE({"ws", "playwright-core"}, {"chromium", "turnserver"});
+  init();
+  Coturn turn(Coturn::secret(kTurnSecret), "62400-62599");
+  ASSERT_TRUE(turn.start()) << turn.describe();
+  Local local;
+  ASSERT_TRUE(local.start("ice-transport-policy=relay creds-use=turn", turn.port))
+      << local.proc.describe();
+  Json f = expect_object(
+      local.function({"create", "--name", "relay", "--image", "local"}).out)["function"];
+  std::string id = f["id"].str(), vid = f["versionId"].str();
+  ASSERT_EQ(local
+                .function({"deploy", "--function-id", id, "--version-id", vid, "--gpu", "L40S",
+                           "--instance-type", "local"})
+                .code,
+            0);
+  ASSERT_TRUE(local.wait_ready(0, 30000)) << local.instances().text();
+  ASSERT_FALSE(local.proc.line("nvcf-local: instance 1: TURN credentials posted", 5000).empty());
+
+  /* The viewer relays too, with REST credentials of its own from the same
+   * secret, so every packet crosses coturn on 127.0.0.1. */
+  nvcf::Credentials mine = nvcf::rest_credentials(
+      kTurnSecret, "viewer", g_get_real_time() / G_USEC_PER_SEC + 600, "127.0.0.1", turn.port);
+  std::string ice = R"({"iceServers":[{"urls":"turn:127.0.0.1:)" + std::to_string(turn.port) +
+                    R"(","username":")" + mine.username + R"(","credential":")" + mine.password +
+                    R"("}],"iceTransportPolicy":"relay"})";
+  Child viewer("chromium");
+  ASSERT_TRUE(
+      viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
+                    "ws://127.0.0.1:" + std::to_string(local.gateway) + "/sign_in", "--subprotocol",
+                    "authorization.user-token,function-id." + id, "--expect-codec", "H264",
+                    "--frames", "31", "--timeout", "40", "--ice", ice}));
+  Json r = viewer.json(60000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe() << local.proc.describe();
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+  EXPECT_GT(r["framesDecoded"].number(), 30) << r.text() << "\ncoturn: " << turn.describe();
+  EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["remote"].str().c_str(), "relay")) << r.text();
+  viewer.stop();
+  local.proc.stop();
+  std::string all = local.proc.out() + local.proc.err() + viewer.out() + viewer.err();
+  EXPECT_EQ(all.find(kTurnSecret), std::string::npos) << "the TURN secret was printed";
+  EXPECT_EQ(all.find(kKey), std::string::npos) << "the API key was printed";
 }

@@ -18,6 +18,7 @@
 
 #include "nvcftest.h"
 #include "nvcfproc.h"
+#include "nvcfturn.h"
 #include "nvcfws.h"
 
 namespace {
@@ -95,59 +96,6 @@ void properties(GObject* object, const std::string& path, int depth, std::set<GO
   g_free(specs);
 }
 
-/* coturn on a free 127.0.0.1 port, long-term credentials kUser:kPassword. */
-struct Coturn {
-  unsigned port = 0;
-  std::string dir;
-  std::unique_ptr<nvcftest::Child> proc;
-  /* A port probed free can be taken again before coturn binds it (other
-   * suites run at the same time): a few tries, each on a new port. */
-  bool start() {
-    for (int attempt = 0; attempt < 3; attempt++) {
-      if (start_once())
-        return true;
-      proc.reset();
-    }
-    return false;
-  }
-  bool start_once() {
-    /* Free for TCP too: coturn listens on both, and a port free for UDP
-     * may be a client's ephemeral TCP port. */
-    port = nvcftest::free_port();
-    if (dir.empty()) {
-      gchar* d = g_dir_make_tmp("nvcf-coturn-XXXXXX", nullptr);
-      dir = d ? d : "/tmp";
-      g_free(d);
-    }
-    std::ofstream f(dir + "/turnserver.conf");
-    f << "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port=" << port
-      << "\nmin-port=62000\nmax-port=62999\nlt-cred-mech\nuser=" << kUser << ":" << kPassword
-      << "\nrealm=nvcf.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\nno-multicast-peers\n"
-      << "userdb=" << dir << "/turndb\npidfile=" << dir
-      << "/turn.pid\nlog-file=stdout\nsimple-log\n";
-    f.close();
-    proc = std::make_unique<nvcftest::Child>("coturn");
-    proc->start({nvcftest::program("turnserver"), "-c", dir + "/turnserver.conf"});
-    return port && nvcftest::wait_until([&] { return accepts() || !proc->running(); }, 10000) &&
-           proc->running();
-  }
-  bool accepts() const {
-    GSocketClient* c = g_socket_client_new();
-    GSocketConnection* conn =
-        g_socket_client_connect_to_host(c, "127.0.0.1", port, nullptr, nullptr);
-    if (conn)
-      g_object_unref(conn);
-    g_object_unref(c);
-    return conn != nullptr;
-  }
-  ~Coturn() {
-    proc.reset();
-    for (const char* f : {"/turnserver.conf", "/turndb", "/turn.pid"})
-      g_remove((dir + f).c_str());
-    g_rmdir(dir.c_str());
-  }
-};
-
 struct Candidates {
   std::mutex lock;
   std::vector<std::string> all;
@@ -177,8 +125,8 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
   gst_debug_remove_log_function(gst_debug_log_default);
   gst_debug_add_log_function(on_gst_log, nullptr, nullptr);
 
-  Coturn turn;
-  ASSERT_TRUE(turn.start()) << "coturn: " << (turn.proc ? turn.proc->out() + turn.proc->err() : "");
+  nvcftest::Coturn turn(nvcftest::Coturn::user(kUser, kPassword), "62000-62999");
+  ASSERT_TRUE(turn.start()) << "coturn: " << turn.describe();
 
   nvcftest::Streamer s("ice-addresses=127.0.0.1 resume-timeout=0 video-encoder=x264enc",
                        "videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=10/1");

@@ -1,0 +1,64 @@
+/* coturn on 127.0.0.1 for the real-peer tests: a free port (TCP and UDP),
+ * a private directory, and either long-term credentials (user:password)
+ * or the TURN REST scheme (use-auth-secret with a shared secret, as NVCF
+ * rotates credentials). */
+#pragma once
+
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "nvcfproc.h"
+#include "nvcfws.h"
+
+namespace nvcftest {
+
+class Coturn {
+ public:
+  /* auth: coturn config lines, e.g. Coturn::user("u", "p") or
+   * Coturn::secret("s"); relays: the relay port range "MIN-MAX". */
+  static std::string user(const std::string& name, const std::string& password) {
+    return "lt-cred-mech\nuser=" + name + ":" + password + "\n";
+  }
+  static std::string secret(const std::string& shared) {
+    return "use-auth-secret\nstatic-auth-secret=" + shared + "\n";
+  }
+  Coturn(std::string auth, std::string relays)
+      : auth_(std::move(auth)), relays_(std::move(relays)) {}
+
+  /* A port probed free can be taken before coturn binds it (other suites
+   * run at the same time): a few tries, each on a new port. */
+  bool start() {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      if (start_once())
+        return true;
+      proc.reset();
+    }
+    return false;
+  }
+  unsigned port = 0;
+  std::unique_ptr<Child> proc;
+  std::string describe() const { return proc ? proc->describe() : "coturn not started"; }
+
+ private:
+  bool start_once() {
+    port = free_port();
+    auto dash = relays_.find('-');
+    std::ofstream f(dir_.file("turnserver.conf"));
+    f << "listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\nlistening-port=" << port
+      << "\nmin-port=" << relays_.substr(0, dash) << "\nmax-port=" << relays_.substr(dash + 1)
+      << "\n"
+      << auth_ << "realm=nvcf.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\n"
+      << "no-multicast-peers\nuserdb=" << dir_.file("turndb")
+      << "\npidfile=" << dir_.file("turn.pid") << "\nlog-file=stdout\nsimple-log\n";
+    f.close();
+    proc = std::make_unique<Child>("coturn");
+    proc->start({program("turnserver"), "-c", dir_.file("turnserver.conf")});
+    return port && wait_until([&] { return tcp_accepts(port) || !proc->running(); }, 10000) &&
+           proc->running();
+  }
+  std::string auth_, relays_;
+  TempDir dir_;
+};
+
+}  // namespace nvcftest
