@@ -6,7 +6,7 @@ with PROXY_SSL_INSECURE=true) in front of a recording HTTP+WebSocket
 upstream on 127.0.0.1, and checks auth, headers, token stripping,
 WebSocket frames, CORS, the resume cookie, TLS and secrets in logs.
 Usage: check-proxy.py <source root>"""
-import base64, hashlib, hmac, http.client, json, os, signal, socket, socketserver
+import base64, shutil, hashlib, hmac, http.client, json, os, signal, socket, socketserver
 import ssl, subprocess, sys, tempfile, threading, time
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..')
@@ -351,6 +351,7 @@ def main():
                 p.kill()
                 p.wait()
         up.shutdown()
+        shutil.rmtree(tmp, ignore_errors=True)
     failed = [n for n, ok in results if not ok]
     print('\n%d checks, %d passed, %d failed' % (len(results), len(results) - len(failed), len(failed)))
     for n in failed:
