@@ -117,6 +117,17 @@ void Gateway::handler(SoupServer*, SoupServerMessage* msg, const char* path, GHa
     function_id = nvcf::subprotocol_value(tokens, "function-id").value_or("");
   if (auth.empty())
     return refuse(msg, 401, "missing Authorization");
+  /* With an API key configured, it must be that one (a subprotocol token
+   * may carry it with or without "Bearer"). */
+  if (const char* key = g_getenv("NVCF_API_KEY"); key && *key) {
+    std::string given = auth;
+    if (g_str_has_prefix(given.c_str(), "Bearer"))
+      given = given.substr(6);
+    while (!given.empty() && given.front() == ' ')
+      given.erase(0, 1);
+    if (given != key)
+      return refuse(msg, 401, "wrong API key");
+  }
   if (function_id.empty())
     return refuse(msg, 400, "missing Function-ID");
   if (!self->known_function_(function_id))
