@@ -184,7 +184,7 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
       auto dep = nvcf::parse_deployment_request(text, nullptr);
       /* minInstances run at once; at least one, so a viewer can connect. */
       instances->deploy(p[4], p[6], std::max(1u, dep->min_instances), spec->environment,
-                        spec->inference_url);
+                        spec->inference_url, spec->health_uri);
     }
     JsonNode* d = json_node_copy(it->second.deployment);
     JsonObject* o = json_node_get_object(d);

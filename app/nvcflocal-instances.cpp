@@ -111,13 +111,14 @@ void Instances::on_exit(GObject*, GAsyncResult*, gpointer data) {
 void Instances::deploy(const std::string& function_id, const std::string& version_id,
                        unsigned count,
                        const std::vector<std::pair<std::string, std::string>>& environment,
-                       const std::string& endpoint) {
+                       const std::string& endpoint, const std::string& health_uri) {
   undeploy(version_id);
   Deployment& d = deployments_[version_id];
   d.function_id = function_id;
   d.version_id = version_id;
   d.environment = environment;
   d.endpoint = endpoint.empty() ? "/sign_in" : endpoint;
+  d.health_uri = health_uri.empty() ? "/v1/streaming/ready" : health_uri;
   for (unsigned i = 0; i < count; i++) {
     d.instances.emplace_back();
     start(d, d.instances.back());
@@ -156,8 +157,7 @@ void Instances::poll() {
         inst.request_id.clear();
         inst.resume_until_us = 0;
       }
-      std::string url =
-          "http://127.0.0.1:" + std::to_string(inst.control_port) + "/v1/streaming/ready";
+      std::string url = "http://127.0.0.1:" + std::to_string(inst.control_port) + d.health_uri;
       SoupMessage* msg = soup_message_new("GET", url.c_str());
       struct Check {
         Instances* self;

@@ -52,11 +52,12 @@ class Instances {
   explicit Instances(Settings settings);
   ~Instances();
 
-  /* Start min instances for a deployed function version with its
-   * environment and health check (path, port offset from the streamer's). */
+  /* Start count instances of a deployed function version with its
+   * environment, signalling endpoint and health check path (polled on
+   * each instance's CONTROL_SERVER_PORT). */
   void deploy(const std::string& function_id, const std::string& version_id, unsigned count,
               const std::vector<std::pair<std::string, std::string>>& environment,
-              const std::string& endpoint);
+              const std::string& endpoint, const std::string& health_uri);
   void undeploy(const std::string& version_id);
 
   /* The instance serving request_id, or a ready free one of function_id
@@ -72,6 +73,7 @@ class Instances {
  private:
   struct Deployment {
     std::string function_id, version_id, endpoint;
+    std::string health_uri;  // as the function declares it
     std::vector<std::pair<std::string, std::string>> environment;
     std::list<Instance> instances;
   };
