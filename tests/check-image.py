@@ -7,12 +7,12 @@ inside, and the streamer run from it: /v1/streaming/ready and
 ends after it (exit policy)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import free_port, get  # noqa: E402
 
 source = sys.argv[1]
 image = "gst-nvcf-streamer-test"
@@ -24,22 +24,6 @@ def fail(msg):
     print("FAIL:", msg)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, data=None):
-    req = urllib.request.Request(url, data=data,
-                                 headers={"Content-Type": "application/json"} if data else {})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-    except (urllib.error.URLError, OSError) as e:
-        return 0, str(e)
 
 
 if os.geteuid() != 0:
@@ -96,14 +80,15 @@ try:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     status, body = 0, ""
     for _ in range(150):
-        status, body = get(f"http://127.0.0.1:{control}/v1/streaming/ready")
+        status, body = get(f"http://127.0.0.1:{control}/v1/streaming/ready", timeout=5)
         if status == 200:
             break
         time.sleep(0.2)
     if status != 200:
         fail(f"ready answers {status} {body}")
     status, body = get(f"http://127.0.0.1:{control}/v1/streaming/creds",
-                       b'{"stunIp":"127.0.0.1","stunPort":3478,"username":"u","password":"p"}')
+                       b'{"stunIp":"127.0.0.1","stunPort":3478,"username":"u","password":"p"}',
+                       {"Content-Type": "application/json"})
     if status != 200 or "success" not in body:
         fail(f"creds answers {status} {body}")
     viewer = subprocess.run(

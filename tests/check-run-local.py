@@ -14,13 +14,11 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import free_port, get  # noqa: E402
+
 build, source = sys.argv[1], sys.argv[2]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def handshake(port, protocols):

@@ -1,0 +1,23 @@
+"""What the Python checks (check-*.py) share: a free loopback port, and a
+small HTTP client that never raises (status 0 when nothing answered)."""
+import socket
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, data=None, headers=None, timeout=10):
+    """(status, body) of a GET, or of a POST when data is given."""
+    req = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+    except (urllib.error.URLError, OSError) as e:
+        return 0, str(e)
