@@ -146,10 +146,11 @@ TEST(Codecs, EveryCodecHasWhatTheChainNeeds) {
     EXPECT_FALSE(c.streamable_caps.empty()) << c.name;
     EXPECT_EQ(c.streamable_caps.rfind(c.media_type, 0), 0u) << c.name;
     EXPECT_GE(c.payload_type, 96u) << c.name;
-    if (c.video)
+    if (c.video) {
       EXPECT_EQ(c.rtcp_feedback,
                 std::vector<std::string>({"rtcp-fb-nack", "rtcp-fb-nack-pli", "rtcp-fb-ccm-fir"}))
           << c.name;
+    }
   }
   EXPECT_EQ(nvcf::codec_for("video/x-h264")->payloader, "rtph264pay");
   EXPECT_EQ(nvcf::codec_for("audio/x-opus")->payload_type, 111u);

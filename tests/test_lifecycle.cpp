@@ -4,6 +4,8 @@
  * of clients. Browser resume lives in test_webrtc.cpp's Chromium tests. */
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -665,8 +667,9 @@ static void sigterm_during_session(std::vector<std::string> options) {
   if (!told)
     a.wait_closed(5000, &code, &reason);
   EXPECT_TRUE(told || !reason.empty()) << "the viewer was not told";
-  if (told)
+  if (told) {
     EXPECT_EQ((*told)["sessionId"].str(), sid);
+  }
   int rc = c.child.wait_exit_code(6000);
   EXPECT_EQ(rc, 0);
   EXPECT_LT((g_get_monotonic_time() - t0) / 1e6, 5.0);

@@ -3,6 +3,8 @@
  * ximagesrc without X plugins) is skipped, naming the element. */
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "nvcftest.h"

@@ -3,6 +3,8 @@
  * every pad has ended. */
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "nvcftest.h"
 #include "nvcfws.h"
 

@@ -4,6 +4,7 @@
 #include <agent.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <vector>

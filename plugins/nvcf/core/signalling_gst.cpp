@@ -3,6 +3,8 @@
  * signalling.h and docs/signalling.md. */
 #include <json-glib/json-glib.h>
 
+#include <algorithm>
+
 #include "signalling_dialect.h"
 #include "signalling_wire.h"
 
