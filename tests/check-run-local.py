@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checklib import free_port, get  # noqa: E402
+from checklib import free_port, get, interrupt  # noqa: E402
 
 build, source = sys.argv[1], sys.argv[2]
 
@@ -116,12 +116,7 @@ try:
     if key:
         failures.append("the API key was printed")
 finally:
-    os.killpg(run.pid, signal.SIGINT)
-    try:
-        code = run.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(run.pid, signal.SIGKILL)
-        code = "hung"
+    code = interrupt(run)
     output.append(run.stdout.read())
 if code != 0:
     failures.append(f"scripts/run --local-nvcf exited {code} on Ctrl-C")

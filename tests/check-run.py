@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from checklib import free_port, get  # noqa: E402
+from checklib import free_port, get, interrupt  # noqa: E402
 
 build, source = sys.argv[1], sys.argv[2]
 
@@ -57,14 +57,8 @@ try:
     if status != 200 or "nvcfwebrtcsink" not in body:
         failures.append(f"the web client is not served: {status}")
 finally:
-    os.killpg(run.pid, signal.SIGINT)
-    try:
-        code = run.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(run.pid, signal.SIGKILL)
-        code = "hung"
-    rest = run.stdout.read()
-    output.append(rest)
+    code = interrupt(run)
+    output.append(run.stdout.read())
 if code != 0:
     failures.append(f"scripts/run exited {code} on Ctrl-C")
 time.sleep(0.5)

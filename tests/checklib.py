@@ -21,3 +21,19 @@ def get(url, data=None, headers=None, timeout=10):
         return e.code, e.read().decode(errors="replace")
     except (urllib.error.URLError, OSError) as e:
         return 0, str(e)
+
+
+def interrupt(proc, timeout=20):
+    """Ctrl-C as a terminal sends it: SIGINT to proc's process group (it
+    was started with start_new_session=True). Returns its exit code, or
+    "hung" when it had to be killed; its remaining output is read."""
+    import os
+    import signal
+    import subprocess
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        code = "hung"
+    return code

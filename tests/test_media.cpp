@@ -50,6 +50,15 @@ std::string pad_profile(GstElement* sink) {
   return profile;
 }
 
+/* A viewer that connected and started a session; its id ("" if refused). */
+std::string start_viewer(WsClient& c, const Streamer& s, std::string* producer = nullptr) {
+  connect_gst(c, s);
+  std::string p = producer_id(c);
+  if (producer)
+    *producer = p;
+  return start_session(c, p);
+}
+
 class Media : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { init(); }
@@ -118,9 +127,8 @@ TEST_F(Media, FailingBranchEndsOnlyItsSession) {
   ASSERT_TRUE(wait_media(s, 10000));
 
   WsClient a;
-  connect_gst(a, s);
-  std::string producer = producer_id(a);
-  std::string sid = start_session(a, producer);
+  std::string producer;
+  std::string sid = start_viewer(a, s, &producer);
   ASSERT_FALSE(sid.empty());
   auto error = a.next_matching([](const Msg& m) { return m.type() == "error"; }, 10000);
   ASSERT_TRUE(error.has_value()) << "the viewer was not told";
@@ -154,9 +162,7 @@ TEST_F(Media, RejectedMediaEndsOnlyThatSession) {
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
   ASSERT_TRUE(wait_media(s, 10000));
   WsClient a;
-  connect_gst(a, s);
-  std::string producer = producer_id(a);
-  std::string sid = start_session(a, producer);
+  std::string sid = start_viewer(a, s);
   ASSERT_FALSE(sid.empty());
   auto offer = a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000);
   ASSERT_TRUE(offer.has_value());
