@@ -1,5 +1,6 @@
 /* nvcf-local's gateway: see nvcflocal.h. */
 #include "core/identity.h"
+#include "core/json.h"
 #include "core/signalling.h"
 #include "nvcflocal.h"
 
@@ -15,7 +16,9 @@ std::string header(SoupServerMessage* msg, const char* name) {
 void refuse(SoupServerMessage* msg, guint status, const std::string& why) {
   g_print("nvcf-local: gateway %s: %u %s\n", g_uri_get_path(soup_server_message_get_uri(msg)),
           status, why.c_str());
-  std::string body = "{\"status\":" + std::to_string(status) + ",\"detail\":\"" + why + "\"}";
+  /* why may quote what the client sent: escaped, so the body stays JSON. */
+  std::string body =
+      "{\"status\":" + std::to_string(status) + ",\"detail\":" + nvcf::json::quote(why) + "}";
   soup_server_message_set_status(msg, status, nullptr);
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
                                    body.size());
@@ -103,7 +106,7 @@ unsigned Gateway::port() const {
   return p;
 }
 
-void Gateway::handler(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*,
+void Gateway::handler(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*,
                       gpointer user_data) {
   auto* self = static_cast<Gateway*>(user_data);
   std::vector<std::string> tokens = nvcf::split_subprotocols(header(msg, "Sec-WebSocket-Protocol"));
@@ -225,7 +228,8 @@ void Gateway::handler(SoupServer*, SoupServerMessage* msg, const char* path, GHa
               if (t->upstream &&
                   soup_websocket_connection_get_state(t->upstream) == SOUP_WEBSOCKET_STATE_OPEN)
                 soup_websocket_connection_close(
-                    t->upstream, t->client_clean ? code : SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+                    t->upstream, t->client_clean ? code : gushort(SOUP_WEBSOCKET_CLOSE_GOING_AWAY),
+                    nullptr);
               t->client_gone = true;
               if (!t->connecting)
                 t->retire();

@@ -94,6 +94,14 @@ TEST(NvcfLocal, GatewayRoutesTunnelsResumesAndRestarts) {
   EXPECT_FALSE(wrong.connect(local.gateway, "/sign_in", {},
                              {{"Authorization", "Bearer nvapi-not-the-key"}, {"Function-ID", id}}))
       << "a wrong API key was let in";
+  /* A refusal that quotes what the client sent is still JSON. */
+  Finished odd = run(
+      {program("curl"), "-s", "-H", std::string("Authorization: Bearer ") + kKey, "-H",
+       "Function-ID: a\"b\\c", "http://127.0.0.1:" + std::to_string(local.gateway) + "/sign_in"},
+      10000);
+  Json refused = Json::parse(odd.out);
+  EXPECT_EQ(refused["status"].num(), 404) << odd.out;
+  EXPECT_NE(refused["detail"].str().find("a\"b\\c"), std::string::npos) << odd.out;
   WsClient other;
   EXPECT_FALSE(
       other.connect(local.gateway, "/sign_in", {},
