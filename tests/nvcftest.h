@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace nvcftest {
@@ -53,6 +54,42 @@ GstElement* find_by_factory(GstElement* bin, const char* factory);
 /* How many elements of that GType name (e.g. "GstWebRTCBin") bin holds,
  * at any depth. */
 int count_by_type(GstElement* bin, const char* type_name);
+
+/* A pad probe whose State (with a GstPadProbeReturn on_probe(GstPadProbeInfo*))
+ * the probe and the test share. A streaming thread may still be inside the
+ * callback when the test ends, and the pipeline runs on until TearDown: the
+ * probe's reference is dropped by GStreamer only after that call returns,
+ * so the state never dies under it (a test-local state on the stack did,
+ * and the streaming thread wrote into the next frames' stack). */
+template <typename State>
+class PadProbe {
+ public:
+  PadProbe(GstElement* element, const char* pad_name, GstPadProbeType mask)
+      : state_(std::make_shared<State>()), pad_(gst_element_get_static_pad(element, pad_name)) {
+    if (pad_)
+      id_ = gst_pad_add_probe(pad_, mask, call, new std::shared_ptr<State>(state_), release);
+  }
+  ~PadProbe() {
+    if (pad_) {
+      gst_pad_remove_probe(pad_, id_);
+      gst_object_unref(pad_);
+    }
+  }
+  PadProbe(const PadProbe&) = delete;
+  PadProbe& operator=(const PadProbe&) = delete;
+  bool attached() const { return id_ != 0; }
+  State* operator->() const { return state_.get(); }
+  State& operator*() const { return *state_; }
+
+ private:
+  static GstPadProbeReturn call(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    return (*static_cast<std::shared_ptr<State>*>(data))->on_probe(info);
+  }
+  static void release(gpointer data) { delete static_cast<std::shared_ptr<State>*>(data); }
+  std::shared_ptr<State> state_;
+  GstPad* pad_;
+  gulong id_ = 0;
+};
 
 /* A pipeline "<source> ! nvcfwebrtcsink name=sink <props>" with ports 0 on
  * 127.0.0.1. */

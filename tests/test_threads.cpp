@@ -123,8 +123,9 @@ class ThreadsPeer : public ::testing::Test {
 TEST_F(ThreadsPeer, SendDataWhileStatsAreRead) {
   PEERS_REQUIRE({"ws", "werift"});
   nvcftest::Watchdog dog("send-data from data-received while stats are read", 90);
-  Streamer s(kProps, kSource);
+  /* Declared first: it must outlive the pipeline, whose threads call it. */
   Chat chat_state;
+  Streamer s(kProps, kSource);
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
   {
@@ -142,8 +143,9 @@ TEST_F(ThreadsPeer, SendDataWhileStatsAreRead) {
 TEST_F(ThreadsPeer, StatsFromDataReceived) {
   PEERS_REQUIRE({"ws", "werift"});
   nvcftest::Watchdog dog("stats read from data-received", 90);
-  Streamer s(kProps, kSource);
+  /* Declared first: it must outlive the pipeline, whose threads call it. */
   Chat chat_state;
+  Streamer s(kProps, kSource);
   chat_state.read_stats = true;
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
@@ -163,8 +165,9 @@ TEST_F(ThreadsPeer, StatsFromDataReceived) {
 TEST_F(ThreadsPeer, TeardownWhileHandlerBusy) {
   PEERS_REQUIRE({"ws", "werift"});
   nvcftest::Watchdog dog("teardown during a busy data-received handler", 90);
-  Streamer s(kProps, kSource);
+  /* Declared first: it must outlive the pipeline, whose threads call it. */
   Chat chat_state;
+  Streamer s(kProps, kSource);
   chat_state.read_stats = true;
   chat_state.busy_ms = 30;
   g_signal_connect(s.sink(), "data-received", G_CALLBACK(Chat::on_data), &chat_state);

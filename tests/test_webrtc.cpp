@@ -293,48 +293,35 @@ struct SessionWatch {
   }
 };
 
-/* Navigation events that reached the video source. */
-struct NavigationProbe {
+/* Navigation events that reached the video source (a PadProbe's state on
+ * its src pad, upstream events). */
+struct NavigationEvents {
   std::mutex lock;
   std::vector<std::pair<double, double>> moves;
   std::vector<std::string> key_presses;
 
-  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    auto* self = static_cast<NavigationProbe*>(data);
+  GstPadProbeReturn on_probe(GstPadProbeInfo* info) {
     GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
     if (GST_EVENT_TYPE(ev) != GST_EVENT_NAVIGATION)
       return GST_PAD_PROBE_OK;
-    std::lock_guard<std::mutex> l(self->lock);
+    std::lock_guard<std::mutex> l(lock);
     switch (gst_navigation_event_get_type(ev)) {
       case GST_NAVIGATION_EVENT_MOUSE_MOVE: {
         gdouble x = 0, y = 0;
         if (gst_navigation_event_parse_mouse_move_event(ev, &x, &y))
-          self->moves.emplace_back(x, y);
+          moves.emplace_back(x, y);
         break;
       }
       case GST_NAVIGATION_EVENT_KEY_PRESS: {
         const gchar* key = nullptr;
         if (gst_navigation_event_parse_key_event(ev, &key) && key)
-          self->key_presses.push_back(key);
+          key_presses.push_back(key);
         break;
       }
       default:
         break;
     }
     return GST_PAD_PROBE_OK;
-  }
-  GstPad* pad = nullptr;
-  gulong probe = 0;
-  void attach(GstElement* src) {
-    pad = gst_element_get_static_pad(src, "src");
-    probe = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_event, this, nullptr);
-  }
-  /* The pipeline outlives the probe on early test exits. */
-  ~NavigationProbe() {
-    if (pad) {
-      gst_pad_remove_probe(pad, probe);
-      gst_object_unref(pad);
-    }
   }
   bool pressed(const std::string& key) {
     std::lock_guard<std::mutex> l(lock);
@@ -508,21 +495,16 @@ bool has_line(const std::vector<std::string>& lines, const std::string& want) {
   return std::find(lines.begin(), lines.end(), want) != lines.end();
 }
 
-/* Force-key-unit requests arriving upstream at an encoder's src pad. The
- * pipeline outlives the probe on early test exits. */
-class KeyUnitProbe {
- public:
-  ~KeyUnitProbe() {
-    if (pad_) {
-      gst_pad_remove_probe(pad_, probe_);
-      gst_object_unref(pad_);
-    }
+/* Force-key-unit requests arriving upstream at an encoder's src pad (a
+ * PadProbe's state). */
+struct KeyUnitRequests {
+  std::atomic<int> requests{0};
+  GstPadProbeReturn on_probe(GstPadProbeInfo* info) {
+    if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+      requests++;
+    return GST_PAD_PROBE_OK;
   }
-  void attach(GstElement* encoder) {
-    pad_ = gst_element_get_static_pad(encoder, "src");
-    probe_ = gst_pad_add_probe(pad_, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_event, this, nullptr);
-  }
-  int count() const { return count_.load(); }
+  int count() const { return requests.load(); }
   /* Waits until no request came for quiet_ms; the count then. */
   int settle(int quiet_ms, int timeout_ms) {
     int last = count();
@@ -539,17 +521,10 @@ class KeyUnitProbe {
         timeout_ms, 50);
     return count();
   }
-
- private:
-  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
-      static_cast<KeyUnitProbe*>(data)->count_++;
-    return GST_PAD_PROBE_OK;
-  }
-  GstPad* pad_ = nullptr;
-  gulong probe_ = 0;
-  std::atomic<int> count_{0};
 };
+
+using KeyUnitProbe = PadProbe<KeyUnitRequests>;
+using NavigationProbe = PadProbe<NavigationEvents>;
 
 /* A file of pipelines/ prepared as the launcher does, with these variables
  * set and the file's defaults for the rest; "" (and a failure) if it does
@@ -712,8 +687,7 @@ class WebRtcChromium : public WebRtc {
     ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=" + encoder + kAudio));
     GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
     ASSERT_NE(vsrc, nullptr);
-    NavigationProbe nav;
-    nav.attach(vsrc);
+    NavigationProbe nav(vsrc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM);
     gst_object_unref(vsrc);
 
     /* The encoder gets no periodic key frames (infinite GOP): a joining
@@ -722,8 +696,7 @@ class WebRtcChromium : public WebRtc {
     ASSERT_TRUE(wait_until(
         [&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
         5000, 50));
-    KeyUnitProbe key_requests;
-    key_requests.attach(enc);
+    KeyUnitProbe key_requests(enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM);
     gst_object_unref(enc);
 
     Child& viewer = chromium("chromium", {"--input", "--expect-codec", codec, "--frames", "31"});
@@ -738,8 +711,8 @@ class WebRtcChromium : public WebRtc {
     }
     EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
     EXPECT_EQ(r["codec"].str(), codec) << r.text();
-    nav.expect_centre_move_and_key_a();
-    EXPECT_GE(key_requests.count(), 1) << "no key unit was requested for the new viewer";
+    nav->expect_centre_move_and_key_a();
+    EXPECT_GE(key_requests->count(), 1) << "no key unit was requested for the new viewer";
   }
 
   /* A file of pipelines/ that encodes upstream of the sink, run as shipped
@@ -768,8 +741,7 @@ class WebRtcChromium : public WebRtc {
     }
     GstElement* enc = find_by_factory(streamer->pipeline(), encoder);
     ASSERT_NE(enc, nullptr) << "no " << encoder << " in " << desc;
-    KeyUnitProbe key_requests;
-    key_requests.attach(enc);
+    KeyUnitProbe key_requests(enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM);
     gst_object_unref(enc);
     ASSERT_TRUE(play(std::move(streamer))) << desc;
 
@@ -781,7 +753,7 @@ class WebRtcChromium : public WebRtc {
     EXPECT_GT(r["framesDecoded"].number(), 30) << r.text();
     EXPECT_GT(r["audioPackets"].number(), 0) << r.text();
     EXPECT_EQ(r["codec"].str(), codec) << r.text();
-    EXPECT_GE(key_requests.count(), 1)
+    EXPECT_GE(key_requests->count(), 1)
         << "the new viewer's key unit request did not reach " << encoder;
     GstElement* own = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder");
     EXPECT_EQ(own, nullptr) << "the sink re-encodes encoded input";
@@ -847,8 +819,7 @@ TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
   GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
   ASSERT_NE(vsrc, nullptr);
-  NavigationProbe nav;
-  nav.attach(vsrc);
+  NavigationProbe nav(vsrc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM);
   gst_object_unref(vsrc);
 
   Child& viewer = gstwebrtc_api(
@@ -862,7 +833,7 @@ TEST_F(WebRtcChromium, GstWebrtcApiClientWatchesAndControls) {
   EXPECT_EQ(r["codec"].str(), "H264") << r.text();
   ASSERT_TRUE(r["producers"].is_array()) << r.text();
   EXPECT_EQ(r["producers"].size(), 1u) << "the streamer is the only producer";
-  nav.expect_centre_move_and_key_a();
+  nav->expect_centre_move_and_key_a();
 }
 
 /* Viewer data that is not input reaches the application (data-received
@@ -910,20 +881,19 @@ struct SourceWatch {
   std::atomic<guint64> frames{0};
   std::atomic<int> restarts{0};
   std::atomic<guint64> last_offset{G_MAXUINT64};
-  static GstPadProbeReturn probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
-    auto* w = static_cast<SourceWatch*>(data);
+  GstPadProbeReturn on_probe(GstPadProbeInfo* info) {
     if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
       guint64 off = GST_BUFFER_OFFSET(GST_PAD_PROBE_INFO_BUFFER(info));
-      guint64 prev = w->last_offset.exchange(off);
+      guint64 prev = last_offset.exchange(off);
       if (prev != G_MAXUINT64 && off != prev + 1)
-        w->restarts++;
-      w->frames++;
+        restarts++;
+      frames++;
     } else if (GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info)) {
       if ((GST_EVENT_TYPE(ev) == GST_EVENT_STREAM_START ||
            GST_EVENT_TYPE(ev) == GST_EVENT_SEGMENT ||
            GST_EVENT_TYPE(ev) == GST_EVENT_FLUSH_START) &&
-          w->frames > 0)
-        w->restarts++;
+          frames > 0)
+        restarts++;
     }
     return GST_PAD_PROBE_OK;
   }
@@ -937,14 +907,10 @@ TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
   ASSERT_TRUE(play(std::string(kLoopback) + "resume-timeout=30 video-encoder=x264enc"));
   GstElement* vsrc = gst_bin_get_by_name(GST_BIN(pipeline()), "vsrc");
   ASSERT_NE(vsrc, nullptr);
-  SourceWatch src;
-  GstPad* pad = gst_element_get_static_pad(vsrc, "src");
-  gst_pad_add_probe(
-      pad,
+  PadProbe<SourceWatch> src(
+      vsrc, "src",
       (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-                        GST_PAD_PROBE_TYPE_EVENT_FLUSH),
-      SourceWatch::probe, &src, nullptr);
-  gst_object_unref(pad);
+                        GST_PAD_PROBE_TYPE_EVENT_FLUSH));
   gst_object_unref(vsrc);
 
   guint64 resumed_messages = 0;
@@ -963,8 +929,8 @@ TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
   gst_object_unref(bus);
   EXPECT_EQ(resumed_messages, 1u);
   /* 30 fps for the whole run, never restarted. */
-  EXPECT_GT(src.frames.load(), 60u);
-  EXPECT_EQ(src.restarts.load(), 0) << "the source restarted during the resume";
+  EXPECT_GT(src->frames.load(), 60u);
+  EXPECT_EQ(src->restarts.load(), 0) << "the source restarted during the resume";
 }
 
 /* werift (no decoding) receives H.264 RTP and Opus audio; three viewers
@@ -1040,8 +1006,7 @@ TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
   ASSERT_TRUE(wait_until(
       [&] { return (enc = gst_bin_get_by_name(GST_BIN(sink()), "video_0-encoder")) != nullptr; },
       5000, 50));
-  KeyUnitProbe keys;
-  keys.attach(enc);
+  KeyUnitProbe keys(enc, "src", GST_PAD_PROBE_TYPE_EVENT_UPSTREAM);
   gst_object_unref(enc);
 
   Child& viewer =
@@ -1049,16 +1014,16 @@ TEST_F(WebRtc, WeriftPliForcesKeyUnit) {
   ASSERT_TRUE(watch_->wait_connected(1, 30000)) << viewer.describe();
   ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "first video packet"); }, 20000, 50))
       << viewer.describe();
-  int settled = keys.settle(3000, 20000);
+  int settled = keys->settle(3000, 20000);
   EXPECT_GE(settled, 1) << "no key unit was requested for the joining viewer";
   pause(500);
-  ASSERT_EQ(keys.count(), settled) << "key unit requests did not settle";
+  ASSERT_EQ(keys->count(), settled) << "key unit requests did not settle";
 
   viewer.signal(SIGUSR2);
   ASSERT_TRUE(wait_until([&] { return contains(viewer.err(), "PLI sent"); }, 10000, 50))
       << viewer.describe();
-  EXPECT_TRUE(wait_until([&] { return keys.count() > settled; }, 10000, 50))
-      << "the viewer's PLI forced no key unit at the encoder (" << keys.count() << " requests)\n"
+  EXPECT_TRUE(wait_until([&] { return keys->count() > settled; }, 10000, 50))
+      << "the viewer's PLI forced no key unit at the encoder (" << keys->count() << " requests)\n"
       << viewer.describe();
 
   viewer.signal(SIGTERM);
