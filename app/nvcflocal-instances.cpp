@@ -1,5 +1,7 @@
 /* nvcf-local's instances: see nvcflocal.h. */
 #include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -63,6 +65,11 @@ void Instances::start(Deployment& d, Instance& inst) {
   inst.resume_until_us = 0;
   inst.creds_posted_us = 0;
   GSubprocessLauncher* l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  /* An instance never outlives us, even when we die without stopping it
+   * (a crash, SIGKILL): it would hold its ports and, as a container, stay
+   * behind. */
+  g_subprocess_launcher_set_child_setup(
+      l, [](gpointer) { prctl(PR_SET_PDEATHSIG, SIGTERM); }, nullptr, nullptr);
   for (const auto& [key, value] : d.environment)
     g_subprocess_launcher_setenv(l, key.c_str(), value.c_str(), TRUE);
   g_subprocess_launcher_setenv(l, "CONTROL_SERVER_PORT", std::to_string(inst.control_port).c_str(),
@@ -70,6 +77,13 @@ void Instances::start(Deployment& d, Instance& inst) {
   g_subprocess_launcher_setenv(l, "STREAMING_SERVER_PORT",
                                std::to_string(inst.streaming_port).c_str(), TRUE);
   g_subprocess_launcher_setenv(l, "STREAMING_START_ENDPOINT", d.endpoint.c_str(), TRUE);
+  /* What a container would be given, named for an instance command that
+   * starts one (scripts/container-instance): a process inherits the rest
+   * of our environment, a container must not. */
+  std::string names = "CONTROL_SERVER_PORT,STREAMING_SERVER_PORT,STREAMING_START_ENDPOINT";
+  for (const auto& kv : d.environment)
+    names += "," + kv.first;
+  g_subprocess_launcher_setenv(l, "NVCF_LOCAL_CONTAINER_ENV", names.c_str(), TRUE);
   std::vector<const gchar*> argv;
   for (const auto& a : settings_.instance_command)
     argv.push_back(a.c_str());

@@ -5,11 +5,17 @@ Runs docker/proxy/run-local twice (HS256 over plain HTTP, RS256 over TLS
 with PROXY_SSL_INSECURE=true) in front of a recording HTTP+WebSocket
 upstream on 127.0.0.1, and checks auth, headers, token stripping,
 WebSocket frames, CORS, the resume cookie, TLS and secrets in logs.
-Usage: check-proxy.py <source root>"""
+With --image NAME the same checks run against the proxy image (built by
+scripts/image --proxy): each proxy is its entrypoint in a buildah
+container, with the test's directory mounted at the same path.
+Usage: check-proxy.py <source root> [--image NAME]"""
 import base64, shutil, hashlib, hmac, http.client, json, os, signal, socket, socketserver
 import ssl, subprocess, sys, tempfile, threading, time
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..')
+ROOT = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith('--') else os.path.join(os.path.dirname(__file__), '..')
+IMAGE = sys.argv[sys.argv.index('--image') + 1] if '--image' in sys.argv else None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checklib import descendant  # noqa: E402
 RUN_LOCAL = os.path.join(ROOT, 'docker', 'proxy', 'run-local')
 API_KEY = 'nvapi-TESTKEY-' + 'k' * 20 + '-END'
 SECRET = 'hs-secret,with(odd)chars'
@@ -123,6 +129,26 @@ def free_port():
     return p
 
 # ---- proxy --------------------------------------------------------------
+containers = []
+
+def proxy_argv(env, args):
+    """run-local here, or the image's entrypoint in a fresh container."""
+    if not IMAGE:
+        return [RUN_LOCAL] + args, env
+    ctr = subprocess.run(['buildah', 'from', '--pull=never', IMAGE], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    containers.append(ctr)
+    keys = [k for k in env if k.startswith(('PROXY_', 'NVCF_', 'STREAMING_'))]
+    argv = ['buildah', 'run', '--isolation', 'chroot', '-v', '%s:%s' % (TMP, TMP)]
+    for k in keys:
+        argv += ['--env', '%s=%s' % (k, env[k])]
+    return argv + [ctr, '--', '/entrypoint.sh'] + args, None
+
+def stop_proxy(p):
+    """SIGTERM to run-local, or to the entrypoint inside the container."""
+    target = descendant(p.pid, '/bin/bash') if IMAGE else p.pid
+    os.kill(target or p.pid, signal.SIGTERM)
+
 def start_proxy(env_extra, tmp, name):
     port = free_port()
     conf = os.path.join(tmp, name)
@@ -136,20 +162,29 @@ def start_proxy(env_extra, tmp, name):
                 'NVCF_SERVER_PORT': str(UP_PORT), 'NVCF_SERVER_TLS': 'false',
                 'PROXY_PORT': str(port), 'PROXY_BIND_ADDR': '127.0.0.1',
                 'PROXY_CONFIG_DIR': conf})
+    if IMAGE:
+        # The image's template and Lua; the rendered config lands in conf,
+        # which the container's haproxy user writes.
+        os.chmod(conf, 0o777)
+        env.update({'PROXY_TEMPLATE': '/usr/local/etc/haproxy/haproxy.cfg.template',
+                    'PROXY_LUA': '/usr/local/etc/haproxy/lua/nvcf-proxy.lua'})
     env.update(env_extra)
-    chk = subprocess.run([RUN_LOCAL, 'check'], env=env, capture_output=True, text=True, timeout=20)
-    check(name + ': rendered config passes haproxy -c', chk.returncode == 0 and 'Configuration file is valid' in chk.stdout + chk.stderr,
-          chk.stdout[-500:] + chk.stderr[-500:])
+    argv, penv = proxy_argv(env, ['check'])
+    chk = subprocess.run(argv, env=penv, capture_output=True, text=True, timeout=60)
+    out = chk.stdout + chk.stderr
+    check(name + ': rendered config passes haproxy -c, no warning',
+          chk.returncode == 0 and 'WARNING' not in out and 'ALERT' not in out, out[-1000:])
     log = open(os.path.join(tmp, name + '.log'), 'w+')
-    p = subprocess.Popen([RUN_LOCAL], env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 10
+    argv, penv = proxy_argv(env, [])
+    p = subprocess.Popen(argv, env=penv, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
     while time.time() < deadline:
         try:
             socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
             break
         except OSError:
             time.sleep(0.1)
-    return p, port, log, conf, chk.stdout + chk.stderr
+    return p, port, log, conf, out
 
 def conn(port, tls):
     if tls:
@@ -213,7 +248,9 @@ def main():
     up = Server(('127.0.0.1', 0), Upstream)
     UP_PORT = up.server_address[1]
     threading.Thread(target=up.serve_forever, daemon=True).start()
-    tmp = tempfile.mkdtemp(prefix='check-proxy.')
+    global TMP
+    tmp = TMP = tempfile.mkdtemp(prefix='check-proxy.')
+    os.chmod(tmp, 0o755)
     procs = []
     try:
         # ---------------- HS256, plain HTTP ----------------
@@ -299,8 +336,8 @@ def main():
               st == 204 and h.get('access-control-allow-origin') == '*' and h.get('access-control-allow-headers') == '*'
               and 'GET' in h.get('access-control-allow-methods', '') and not recs, (st, h))
 
-        # Signal forwarding: SIGTERM to run-local stops haproxy.
-        p.send_signal(signal.SIGTERM)
+        # Signal forwarding: SIGTERM to run-local (the entrypoint) stops haproxy.
+        stop_proxy(p)
         try:
             rc = p.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -325,6 +362,7 @@ def main():
         for k in (key, key2):
             subprocess.run(['openssl', 'genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', k], check=True, capture_output=True)
         subprocess.run(['openssl', 'pkey', '-in', key, '-pubout', '-out', pub], check=True, capture_output=True)
+        os.chmod(pub, 0o644)
         p, port, log, conf, chk_out = start_proxy({'PROXY_JWT_PUBLIC_KEY_FILE': pub, 'PROXY_SSL_INSECURE': 'true'}, tmp, 'rs256-tls')
         procs.append(p)
         rgood = rs256(claims(functions=[FN]), key)
@@ -340,7 +378,7 @@ def main():
         check('TLS: HS256 token on an RS256 proxy gets 401', st == 401, st)
         st, *_ = get(port, '/sign_in?token=' + rs256(claims(functions=[FN], exp=int(time.time()) - 1), key), tls=True)
         check('TLS: expired RS256 token gets 401', st == 401, st)
-        p.send_signal(signal.SIGTERM)
+        stop_proxy(p)
         p.wait(timeout=10)
         log.seek(0)
         out = log.read() + chk_out
@@ -348,9 +386,15 @@ def main():
     finally:
         for p in procs:
             if p.poll() is None:
-                p.kill()
-                p.wait()
+                stop_proxy(p)
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
         up.shutdown()
+        for ctr in containers:
+            subprocess.run(['buildah', 'rm', ctr], capture_output=True)
         shutil.rmtree(tmp, ignore_errors=True)
     failed = [n for n, ok in results if not ok]
     print('\n%d checks, %d passed, %d failed' % (len(results), len(results) - len(failed), len(failed)))

@@ -49,6 +49,17 @@ struct Local {
     args.insert(args.begin(), NVCF_FUNCTION_PATH);
     return run(args, 20000, {{"NVCF_API_KEY", kKey}, {"NVCF_API_URL", url}});
   }
+  /* Creates and deploys a function; its id, or "" after a failure. */
+  std::string deploy(const std::string& name) {
+    Finished created = function({"create", "--name", name, "--image", "local/gst-nvcf"});
+    EXPECT_EQ(created.code, 0) << created.err;
+    Json f = Json::parse(created.out)["function"];
+    Finished deployed =
+        function({"deploy", "--function-id", f["id"].str(), "--version-id", f["versionId"].str(),
+                  "--gpu", "L40S", "--instance-type", "local"});
+    EXPECT_EQ(deployed.code, 0) << deployed.err;
+    return created.code == 0 && deployed.code == 0 ? f["id"].str() : "";
+  }
   Json instances() {
     return Json::parse(http(api, "GET", "/v2/nvcf/local/instances").body)["instances"];
   }
@@ -176,14 +187,8 @@ TEST(NvcfLocal, ChromiumThroughGatewayOverRestTurn) {
   Local local;
   ASSERT_TRUE(local.start("ice-transport-policy=relay creds-use=turn", turn.port))
       << local.proc.describe();
-  Json f = expect_object(
-      local.function({"create", "--name", "relay", "--image", "local"}).out)["function"];
-  std::string id = f["id"].str(), vid = f["versionId"].str();
-  ASSERT_EQ(local
-                .function({"deploy", "--function-id", id, "--version-id", vid, "--gpu", "L40S",
-                           "--instance-type", "local"})
-                .code,
-            0);
+  std::string id = local.deploy("relay");
+  ASSERT_FALSE(id.empty());
   ASSERT_TRUE(local.wait_ready(0, 30000)) << local.instances().text();
   ASSERT_FALSE(local.proc.line("nvcf-local: instance 1: TURN credentials posted", 5000).empty());
 
@@ -212,4 +217,21 @@ TEST(NvcfLocal, ChromiumThroughGatewayOverRestTurn) {
   std::string all = local.proc.out() + local.proc.err();
   EXPECT_EQ(all.find(kTurnSecret), std::string::npos) << "the TURN secret was printed";
   EXPECT_EQ(all.find(kKey), std::string::npos) << "the API key was printed";
+}
+
+/* nvcf-local killed outright (no chance to stop its instances): the
+ * instance goes with it, its control port closed, rather than holding its
+ * ports (or, as a container, staying behind) for good. */
+TEST(NvcfLocal, InstanceEndsWhenNvcfLocalIsKilled) {
+  init();
+  Local local;
+  ASSERT_TRUE(local.start()) << local.proc.describe();
+  ASSERT_FALSE(local.deploy("demo").empty());
+  ASSERT_TRUE(local.wait_ready(0, 30000)) << local.instances().text() << local.proc.describe();
+  unsigned control = unsigned(local.instances()[0u]["controlPort"].num());
+  ASSERT_EQ(ready(control, 5).status, 200u);
+
+  local.proc.signal(SIGKILL);
+  EXPECT_TRUE(wait_until([&] { return ready(control, 1).status == 0; }, 10000, 100))
+      << "the instance outlived nvcf-local";
 }
