@@ -121,6 +121,43 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+class TlsServer(Server):
+    """The upstream over TLS, as NVCF's gateway is: records the SNI name."""
+    sni = []
+
+    def __init__(self, addr, handler, cert, key):
+        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.ctx.load_cert_chain(cert, key)
+        self.ctx.sni_callback = lambda sock, name, ctx: TlsServer.sni.append(name) and None
+        super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        try:
+            return self.ctx.wrap_socket(sock, server_side=True), addr
+        except (ssl.SSLError, OSError):
+            sock.close()
+            raise
+
+    def handle_error(self, request, client_address):
+        pass  # a refused handshake (the proxy distrusting us) is expected
+
+def make_ca(tmp, name):
+    """A CA and a certificate for DNS:localhost signed by it: (ca, cert, key)."""
+    ca_key, ca = os.path.join(tmp, name + '-ca.key'), os.path.join(tmp, name + '-ca.pem')
+    key, csr, cert = (os.path.join(tmp, name + x) for x in ('.key', '.csr', '.pem'))
+    ext = os.path.join(tmp, name + '.ext')
+    with open(ext, 'w') as f:
+        f.write('subjectAltName=DNS:localhost\n')
+    run = lambda *a: subprocess.run(['openssl', *a], check=True, capture_output=True)
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', ca_key, '-out', ca,
+        '-days', '2', '-subj', '/CN=' + name + ' test CA')
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=localhost')
+    run('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca_key, '-CAcreateserial', '-out', cert,
+        '-days', '2', '-extfile', ext)
+    os.chmod(ca, 0o644)
+    return ca, cert, key
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -383,6 +420,33 @@ def main():
         log.seek(0)
         out = log.read() + chk_out
         check('rs256-tls: output has no API key', API_KEY not in out and API_KEY[6:-3] not in out and 'SSL on' in out, out[-800:])
+
+        # ---------------- upstream over TLS, as to NVCF ----------------
+        ca, cert, key = make_ca(tmp, 'gateway')
+        other_ca, _, _ = make_ca(tmp, 'other')
+        tls_up = TlsServer(('127.0.0.1', 0), Upstream, cert, key)
+        threading.Thread(target=tls_up.serve_forever, daemon=True).start()
+        upstream_tls = {'PROXY_JWT_SECRET': SECRET, 'NVCF_SERVER': 'localhost',
+                        'NVCF_SERVER_PORT': str(tls_up.server_address[1]), 'NVCF_SERVER_TLS': 'true'}
+        p, port, log, conf, chk_out = start_proxy(dict(upstream_tls, PROXY_CA_FILE=ca), tmp, 'upstream-tls')
+        procs.append(p)
+        st, _, _, _, recs = get(port, headers=B(good))
+        ok, blob = upstream_clean(recs, good)
+        check('upstream TLS: certificate verified against PROXY_CA_FILE, request forwarded with the API key',
+              st == 200 and ok, (st, blob))
+        check('upstream TLS: SNI names NVCF_SERVER', 'localhost' in TlsServer.sni, TlsServer.sni)
+        line, _, reply, recs = ws(port, headers={'Authorization': 'Bearer ' + good})
+        check('upstream TLS: WebSocket both ways', ' 101 ' in line and reply == b'echo:hello-proxy', line)
+        stop_proxy(p)
+        p.wait(timeout=10)
+        p, port, log, conf, chk_out = start_proxy(dict(upstream_tls, PROXY_CA_FILE=other_ca), tmp, 'upstream-distrusted')
+        procs.append(p)
+        st, _, _, _, recs = get(port, headers=B(good))
+        check('upstream TLS: a certificate from another CA is refused (503), nothing forwarded',
+              st == 503 and not recs, (st, recs))
+        stop_proxy(p)
+        p.wait(timeout=10)
+        tls_up.shutdown()
     finally:
         for p in procs:
             if p.poll() is None:
