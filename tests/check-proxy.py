@@ -241,8 +241,9 @@ def get(port, path='/sign_in', headers=None, tls=False, method='GET'):
     time.sleep(0.05)
     return r.status, {k.lower(): v for k, v in r.getheaders()}, r.getheaders(), body, recorded[n:]
 
-def ws(port, path='/sign_in', headers=None, tls=False):
-    """Upgrade, send one frame, read one. Returns (status line, headers, reply, upstream records)."""
+def ws(port, path='/sign_in', headers=None, tls=False, idle=0):
+    """Upgrade, stay idle for idle seconds, send one frame, read one.
+    Returns (status line, headers, reply (None once closed), upstream records)."""
     n = len(recorded)
     s = socket.create_connection(('127.0.0.1', port), timeout=5)
     if tls:
@@ -260,8 +261,12 @@ def ws(port, path='/sign_in', headers=None, tls=False):
     line, hdrs = read_head(f)
     reply = None
     if ' 101 ' in line + ' ':
-        s.sendall(make_frame(b'hello-proxy', masked=True))
-        op, reply = read_frame(f)
+        time.sleep(idle)
+        try:
+            s.sendall(make_frame(b'hello-proxy', masked=True))
+            op, reply = read_frame(f)
+        except (OSError, ValueError):
+            reply = None
     s.close()
     time.sleep(0.05)
     return line, hdrs, reply, recorded[n:]
@@ -366,6 +371,11 @@ def main():
         line, _, _, recs = ws(port, headers={'Sec-WebSocket-Protocol': 'authorization.Bearer%s' % good})
         check('subprotocol token with Bearer prefix accepted', ' 101 ' in line and upstream_clean(recs, good)[0], line)
 
+        # An interactive session idles for long stretches: the seed's sample
+        # closed the tunnel after 7 s.
+        line, _, reply, _ = ws(port, headers=B(good), idle=8)
+        check('an idle WebSocket outlives 8 s (tunnel timeout 12h)', reply == b'echo:hello-proxy', (line, reply))
+
         # Preflight.
         st, h, _, _, recs = get(port, headers={'Origin': 'http://app.example', 'Access-Control-Request-Method': 'GET',
                                                'Access-Control-Request-Headers': 'authorization'}, method='OPTIONS')
@@ -428,7 +438,7 @@ def main():
         threading.Thread(target=tls_up.serve_forever, daemon=True).start()
         upstream_tls = {'PROXY_JWT_SECRET': SECRET, 'NVCF_SERVER': 'localhost',
                         'NVCF_SERVER_PORT': str(tls_up.server_address[1]), 'NVCF_SERVER_TLS': 'true'}
-        p, port, log, conf, chk_out = start_proxy(dict(upstream_tls, PROXY_CA_FILE=ca), tmp, 'upstream-tls')
+        p, port, log, conf, chk_out = start_proxy(dict(upstream_tls, PROXY_CA_FILE=ca, PROXY_TUNNEL_TIMEOUT='2s'), tmp, 'upstream-tls')
         procs.append(p)
         st, _, _, _, recs = get(port, headers=B(good))
         ok, blob = upstream_clean(recs, good)
@@ -437,6 +447,8 @@ def main():
         check('upstream TLS: SNI names NVCF_SERVER', 'localhost' in TlsServer.sni, TlsServer.sni)
         line, _, reply, recs = ws(port, headers={'Authorization': 'Bearer ' + good})
         check('upstream TLS: WebSocket both ways', ' 101 ' in line and reply == b'echo:hello-proxy', line)
+        line, _, reply, _ = ws(port, headers={'Authorization': 'Bearer ' + good}, idle=4)
+        check('PROXY_TUNNEL_TIMEOUT=2s closes a WebSocket idle for 4 s', ' 101 ' in line and reply is None, (line, reply))
         stop_proxy(p)
         p.wait(timeout=10)
         p, port, log, conf, chk_out = start_proxy(dict(upstream_tls, PROXY_CA_FILE=other_ca), tmp, 'upstream-distrusted')
