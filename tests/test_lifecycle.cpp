@@ -274,6 +274,84 @@ TEST_F(Lifecycle, AnonymousClientDoesNotWait) {
   EXPECT_TRUE(wait_state(*s, "ready", 5000));
 }
 
+namespace {
+
+/* The session's webrtcbin, as webrtcbin-created hands it over. */
+struct WebrtcbinOf {
+  std::mutex lock;
+  GstElement* webrtc = nullptr;
+  static void on_created(GstElement*, const gchar*, GstElement* w, WebrtcbinOf* self) {
+    std::lock_guard<std::mutex> l(self->lock);
+    self->webrtc = GST_ELEMENT(gst_object_ref(w));
+  }
+  ~WebrtcbinOf() {
+    if (webrtc)
+      gst_object_unref(webrtc);
+  }
+  /* Posts an error from it, as its SCTP or DTLS elements do when the
+   * viewer's peer connection goes away. */
+  bool post_error() {
+    wait_until(
+        [&] {
+          std::lock_guard<std::mutex> l(lock);
+          return webrtc != nullptr;
+        },
+        5000, 20);
+    std::lock_guard<std::mutex> l(lock);
+    if (!webrtc)
+      return false;
+    GError* err = g_error_new_literal(GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+                                      "test: the viewer's transport went away");
+    gst_element_post_message(webrtc, gst_message_new_error(GST_OBJECT(webrtc), err, "test"));
+    g_error_free(err);
+    return true;
+  }
+};
+
+}  // namespace
+
+/* A leaving viewer closes its peer connection and its socket together, and
+ * the transport's error often arrives first (sooner still through a
+ * gateway). The session must still wait for the resume; it ended at once
+ * before, so the viewer's resume found nothing. */
+TEST_F(Lifecycle, TransportErrorJustBeforeTheSocketCloses) {
+  WebrtcbinOf created;
+  auto s = playing("resume-timeout=30");
+  g_signal_connect(s->sink(), "webrtcbin-created", G_CALLBACK(WebrtcbinOf::on_created), &created);
+  WsClient a;
+  connect_gst(a, *s, {}, {{"nvcf-reqid", "err-rq-1"}});
+  std::string producer = producer_id(a);
+  std::string sid = start_session(a, producer);
+  ASSERT_FALSE(sid.empty());
+  ASSERT_TRUE(created.post_error());
+  a.abort();
+  ASSERT_TRUE(wait_state(*s, "awaiting-resume", 5000)) << "the session ended on the error";
+  pause(2500); /* past the failure's grace: still waiting */
+  EXPECT_EQ(ready_state(*s), "awaiting-resume");
+  WsClient b;
+  connect_gst(b, *s, {}, {{"nvcf-reqid", "err-rq-1"}});
+  EXPECT_EQ(start_session(b, producer), sid);
+  EXPECT_TRUE(
+      b.next_matching([](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000))
+      << "no new offer after resume";
+}
+
+/* The same error while the viewer stays connected: its session ends, and
+ * the viewer is told why. */
+TEST_F(Lifecycle, TransportErrorWithTheClientStillThereEndsTheSession) {
+  WebrtcbinOf created;
+  auto s = playing("resume-timeout=30");
+  g_signal_connect(s->sink(), "webrtcbin-created", G_CALLBACK(WebrtcbinOf::on_created), &created);
+  WsClient a;
+  connect_gst(a, *s, {}, {{"nvcf-reqid", "err-rq-2"}});
+  ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+  ASSERT_TRUE(created.post_error());
+  auto err = a.next_matching([](const Msg& m) { return m.type() == "error"; }, 10000);
+  ASSERT_TRUE(err) << "the viewer was not told";
+  EXPECT_NE(err->text.find("transport went away"), std::string::npos) << err->text;
+  EXPECT_TRUE(wait_state(*s, "ready", 5000));
+}
+
 /* After resume-timeout the waiting session ends and readiness returns. */
 TEST_F(Lifecycle, ResumeTimeout) {
   auto s = playing("resume-timeout=2");

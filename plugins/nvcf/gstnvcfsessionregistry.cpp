@@ -211,18 +211,62 @@ void GstNvcfSessionRegistry::with_session(const std::string& id,
   });
 }
 
+/* How long a failed session of a client that may resume waits for that
+ * client's socket to close. A viewer that goes away closes its peer
+ * connection and its socket together; the failure (SCTP abort, DTLS or ICE
+ * errors) often arrives first, sooner still when a gateway relays the
+ * socket, and ending the session at once would leave nothing to resume. */
+constexpr guint kFailureGraceMs = 2000;
+
 void GstNvcfSessionRegistry::media_error(const std::string& id, const std::string& reason) {
   loop_->invoke_async([this, ref = ElementRef(element_), id, reason] {
-    bool waiting = false;
+    GstNvcfSession* failed = nullptr;
+    bool resumable = false;
+    std::string label;
     {
       std::lock_guard<std::mutex> lock(lock_);
       auto it = sessions_.find(id);
-      waiting = it != sessions_.end() && it->second->awaiting_resume;
+      /* A session awaiting its client gets a new webrtcbin on resume
+       * anyway. */
+      if (it == sessions_.end() || it->second->awaiting_resume)
+        return;
+      failed = it->second->session.get();
+      label = session_label(id, it->second->client);
+      resumable = !it->second->identity.empty() && hooks_.settings().resume_timeout_s > 0;
     }
-    /* A session awaiting its client gets a new webrtcbin on resume
-     * anyway; a live one cannot go on. */
-    if (!waiting)
+    if (!resumable) {
       end(id, reason, true);
+      return;
+    }
+    GST_INFO_OBJECT(element_, "[%s] %s; ending in %u ms unless its client is gone", label.c_str(),
+                    reason.c_str(), kFailureGraceMs);
+    struct Grace {
+      ElementRef ref;
+      GstNvcfSessionRegistry* self;
+      std::string id, reason;
+      GstNvcfSession* session;
+    };
+    GSource* timer = g_timeout_source_new(kFailureGraceMs);
+    g_source_set_callback(
+        timer,
+        [](gpointer data) -> gboolean {
+          auto* g = static_cast<Grace*>(data);
+          bool same = false;
+          {
+            std::lock_guard<std::mutex> lock(g->self->lock_);
+            auto it = g->self->sessions_.find(g->id);
+            /* The client still there, on the same webrtcbin? */
+            same = it != g->self->sessions_.end() && it->second->session.get() == g->session &&
+                   !it->second->awaiting_resume;
+          }
+          if (same)
+            g->self->end(g->id, g->reason, true);
+          return G_SOURCE_REMOVE;
+        },
+        new Grace{ElementRef(element_), this, id, reason, failed},
+        [](gpointer data) { delete static_cast<Grace*>(data); });
+    g_source_attach(timer, loop_->context());
+    g_source_unref(timer);
   });
 }
 
@@ -257,9 +301,7 @@ GstNvcfSessionCallbacks GstNvcfSessionRegistry::callbacks_for(const std::string&
     gst_nvcf_signaller_send(
         sig, conn, [id, ice](nvcf::SignallingConnection& c) { return c.send_ice(id, ice); });
   };
-  cb.failed = [this, id](const std::string& reason) {
-    loop_->invoke_async([this, ref = ElementRef(element_), id, reason] { end(id, reason, true); });
-  };
+  cb.failed = [this, id](const std::string& reason) { media_error(id, reason); };
   cb.connected = [this, id] { with_session(id, [](GstNvcfSession& s) { s.request_key_unit(); }); };
   cb.upstream = [this](const std::string& mid, GstEvent* ev) {
     return streams_->send_upstream(mid, ev);

@@ -65,7 +65,9 @@ class GstNvcfSessionRegistry {
   /* Any thread. The session whose webrtcbin holds obj ("" = none), and its
    * log label. */
   std::string owner_of(GstObject* obj, std::string* label) const;
-  /* Any thread: a media error inside session id; it ends (on the loop). */
+  /* Any thread: a media error or failed connection inside session id. It
+   * ends on the loop, after a grace for a client that may resume (its
+   * socket may be about to close: the session then awaits the resume). */
   void media_error(const std::string& id, const std::string& reason);
   size_t count() const;
   /* Any thread; each session's webrtcbin statistics as a field of out,
