@@ -200,6 +200,7 @@ struct SessionWatch {
   std::vector<std::string> bundle_policies;             // per webrtcbin-created
   std::vector<std::string> candidates;                  // local, all sessions
   std::vector<std::string> offers;                      // local SDP of connected sessions
+  std::vector<std::string> synced_send_path;            // clock-synced send elements seen
 
   int live() {
     std::lock_guard<std::mutex> l(lock);
@@ -252,12 +253,37 @@ struct SessionWatch {
     GstWebRTCSessionDescription* local = nullptr;
     g_object_get(webrtc, "local-description", &local, NULL);
     gchar* sdp = local ? gst_sdp_message_as_text(local->sdp) : nullptr;
+    std::vector<std::string> synced = clock_synced_send_path(webrtc);
     std::lock_guard<std::mutex> l(w->lock);
+    w->synced_send_path.insert(w->synced_send_path.end(), synced.begin(), synced.end());
     w->connected++;
     w->offers.push_back(sdp ? sdp : "");
     g_free(sdp);
     if (local)
       gst_webrtc_session_description_free(local);
+  }
+  /* The elements of webrtcbin's send path (clocksync, nicesink) that wait
+   * for the clock: with live input none may, or every packet waits for
+   * running time + the pipeline latency (33 ms with videotestsrc). */
+  static std::vector<std::string> clock_synced_send_path(GstElement* webrtc) {
+    std::vector<std::string> out;
+    GstIterator* it = gst_bin_iterate_recurse(GST_BIN(webrtc));
+    GValue v = G_VALUE_INIT;
+    while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+      GstElement* e = GST_ELEMENT(g_value_get_object(&v));
+      GstElementFactory* f = gst_element_get_factory(e);
+      const gchar* name = f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : "";
+      if (g_str_equal(name, "clocksync") || g_str_equal(name, "nicesink")) {
+        gboolean sync = FALSE;
+        g_object_get(e, "sync", &sync, NULL);
+        if (sync)
+          out.push_back(GST_ELEMENT_NAME(e));
+      }
+      g_value_reset(&v);
+    }
+    g_value_unset(&v);
+    gst_iterator_free(it);
+    return out;
   }
   /* An offer without a=ssrc lines: a peer that does not demux by payload
    * type (werift) cannot map the RTP to its track and counts nothing. */
@@ -969,6 +995,11 @@ TEST_F(WebRtc, WeriftH264) {
     EXPECT_EQ(watch_->latencies[i], 0u) << "session " << i;
     EXPECT_EQ(watch_->bundle_policies[i], "max-bundle") << "session " << i;
   }
+  /* Live input goes out as soon as it is encoded: nothing on webrtcbin's
+   * send path waits for the clock. */
+  EXPECT_TRUE(watch_->synced_send_path.empty())
+      << "clock-synced: " << watch_->synced_send_path.size() << ", first "
+      << watch_->synced_send_path.front();
   /* Every offer: bundled, and video with NACK, PLI, FIR and an RTX
    * payload for its codec. */
   ASSERT_EQ(watch_->offers.size(), 3u);

@@ -201,6 +201,22 @@ static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_da
                     impl->config.port_range.to_string() + " or no usable address");
 }
 
+/* A live stream is sent as soon as it is encoded, as a plain webrtcbin
+ * sender does: webrtcbin's RTP send path (its clocksync, and the RTP
+ * nicesink) would otherwise hold each packet until running time plus the
+ * pipeline latency, which sessions joining a playing pipeline receive
+ * (33 ms with a live videotestsrc) and which a new pipeline per viewer
+ * never does. Non-live input keeps the clock's pacing. */
+static void on_send_path_element(GstBin*, GstBin*, GstElement* element, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
+  if (!impl->config.live)
+    return;
+  GstElementFactory* f = gst_element_get_factory(element);
+  const gchar* name = f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : "";
+  if (g_strcmp0(name, "clocksync") == 0 || g_strcmp0(name, "nicesink") == 0)
+    g_object_set(element, "sync", FALSE, NULL);
+}
+
 static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCPeerConnectionState state;
@@ -408,6 +424,7 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
                    impl);
   g_signal_connect(impl->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), impl);
   g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(on_remote_channel), impl);
+  g_signal_connect(impl->webrtc, "deep-element-added", G_CALLBACK(on_send_path_element), impl);
   gst_bin_add(impl->bin, impl->webrtc);
 
   std::vector<std::string> types;

@@ -33,6 +33,7 @@ struct GstNvcfSessionConfig {
   std::vector<std::string> ice_addresses; /* local addresses; empty = all */
   bool ice_tcp = false;
   bool relay_only = false; /* ice-transport-policy=relay */
+  bool live = true;        /* live input: sent unsynced, at once */
 };
 
 struct GstNvcfSessionCallbacks {

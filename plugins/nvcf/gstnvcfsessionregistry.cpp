@@ -270,6 +270,26 @@ void GstNvcfSessionRegistry::media_error(const std::string& id, const std::strin
   });
 }
 
+/* Whether what feeds the element is live, from a latency query upstream of
+ * its first pad; live when nothing answers (the case this is made for). */
+static bool upstream_live(GstElement* element) {
+  bool live = true;
+  GstIterator* it = gst_element_iterate_sink_pads(element);
+  GValue v = G_VALUE_INIT;
+  if (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+    GstQuery* q = gst_query_new_latency();
+    gboolean is_live = TRUE;
+    if (gst_pad_peer_query(GST_PAD(g_value_get_object(&v)), q)) {
+      gst_query_parse_latency(q, &is_live, NULL, NULL);
+      live = is_live;
+    }
+    gst_query_unref(q);
+    g_value_unset(&v);
+  }
+  gst_iterator_free(it);
+  return live;
+}
+
 /* The ICE configuration from the current settings and credentials. */
 GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
                                                         const GstNvcfClientInfo& client) {
@@ -285,6 +305,7 @@ GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
   config.ice_tcp = s.ice_tcp;
   config.relay_only = s.ice_transport_policy == nvcf::IceTransportPolicy::Relay;
   config.ice_addresses = s.ice_address_list();
+  config.live = upstream_live(element_);
   return config;
 }
 
