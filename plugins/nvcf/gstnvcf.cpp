@@ -4,10 +4,12 @@
 
 #include "gstnvcf.h"
 
+#include "gstnvcflatencystamp.h"
 #include "gstnvcfwebrtcsink.h"
 
 static gboolean register_elements(GstPlugin* plugin) {
-  return GST_ELEMENT_REGISTER(nvcfwebrtcsink, plugin);
+  return GST_ELEMENT_REGISTER(nvcfwebrtcsink, plugin) &&
+         GST_ELEMENT_REGISTER(nvcflatencystamp, plugin);
 }
 
 /* Always registers, even when an installed nvcf plugin is in the registry:
