@@ -25,8 +25,9 @@ unsigned stamp_block(unsigned width, unsigned height);
  * too small. */
 bool draw_stamp(uint8_t* luma, unsigned stride, unsigned width, unsigned height, uint64_t us);
 
-/* The 40-bit time a luma plane carries, or nullopt when the check fails
- * (no stamp, or one damaged beyond reading). */
+/* The 40-bit time a luma plane carries, or nullopt when a block is neither
+ * dark nor bright or the check fails (no stamp, or one damaged beyond
+ * reading). */
 std::optional<uint64_t> read_stamp(const uint8_t* luma, unsigned stride, unsigned width,
                                    unsigned height);
 

@@ -1,0 +1,128 @@
+// bench/latency.mjs: glass-to-glass latency and time to first frame, the
+// streamer against the baseline sender, sessions interleaved in one run
+// (these machines are noisy: only ratios from one run mean anything).
+//   node bench/latency.mjs --ours ws://127.0.0.1:P/sign_in --baseline ws://127.0.0.1:Q/
+//        [--sessions 3] [--frames 150] [--warmup 30] [--label 720p30] [--out FILE]
+// Each session is a fresh page of headless Chromium (bench/page.html). It
+// prints a table and writes the figures as JSON (--out).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closeAll, launchChromium, serveStatic } from '../tests/e2e/chromium-common.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const opts = { sessions: 3, frames: 150, warmup: 30, label: '', out: '', chromium: '/usr/bin/chromium' };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const key = argv[i].replace(/^--/, '');
+  const value = argv[++i];
+  if (!(key in opts) && key !== 'ours' && key !== 'baseline') {
+    console.error(`latency.mjs: unknown option --${key}`);
+    process.exit(2);
+  }
+  opts[key] = ['sessions', 'frames', 'warmup'].includes(key) ? Number(value) : value;
+}
+if (!opts.ours || !opts.baseline) {
+  console.error('latency.mjs: --ours and --baseline are required');
+  process.exit(2);
+}
+
+const PHASES = ['wsOpen', 'welcome', 'sessionStarted', 'offer', 'iceConnected', 'dtlsConnected', 'firstFrame'];
+
+function quantile(values, q) {
+  if (!values.length) return null;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+const median = (v) => quantile(v, 0.5);
+
+async function session(context, base, mode) {
+  const page = await context.newPage();
+  const url = mode === 'ours' ? opts.ours : opts.baseline;
+  try {
+    await page.goto(`${base}/bench/page.html?mode=${mode}&frames=${opts.frames + opts.warmup}` +
+      `&url=${encodeURIComponent(url)}`);
+    await page.waitForFunction(() => window.benchResult, null, { timeout: 90000, polling: 100 });
+    return await page.evaluate(() => window.benchResult);
+  } catch (err) {
+    return { mode, error: String(err), phases: {}, frames: [], unreadable: 0 };
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+function summarize(results) {
+  const ok = results.filter((r) => !r.error);
+  const frames = ok.flatMap((r) => r.frames.slice(opts.warmup));
+  const out = {
+    sessions: results.length,
+    failed: results.length - ok.length,
+    errors: results.filter((r) => r.error).map((r) => r.error),
+    frames: frames.length,
+    unreadable: ok.reduce((n, r) => n + r.unreadable, 0),
+    mispaired: ok.reduce((n, r) => n + (r.mispaired || 0), 0),
+    received: {}, display: {}, phases: {},
+  };
+  for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]]) {
+    out.received[key] = quantile(frames.map((f) => f.received), q);
+    out.display[key] = quantile(frames.map((f) => f.display), q);
+  }
+  out.received.min = frames.length ? Math.min(...frames.map((f) => f.received)) : null;
+  // The issue's headline figure: the median over sessions of each one's p50.
+  out.display.sessionMedianP50 = median(ok.map((r) => median(r.frames.slice(opts.warmup).map((f) => f.display))));
+  for (const p of PHASES) out.phases[p] = median(ok.map((r) => r.phases[p]).filter((v) => v !== undefined));
+  return out;
+}
+
+const fmt = (v) => (v === null || v === undefined ? '-' : v.toFixed(1));
+const ratio = (a, b) => (a === null || b === null || !b ? '-' : (a / b).toFixed(2));
+
+async function main() {
+  const server = await serveStatic(root, () => {});
+  const base = `http://127.0.0.1:${server.address().port}`;
+  const { context, userDataDir } = await launchChromium(opts.chromium, 'nvcf-bench-');
+  const results = { ours: [], baseline: [] };
+  try {
+    for (let i = 0; i < opts.sessions; i++) {
+      // Interleaved, alternating which goes first.
+      const order = i % 2 ? ['baseline', 'ours'] : ['ours', 'baseline'];
+      for (const mode of order) {
+        const r = await session(context, base, mode);
+        results[mode].push(r);
+        process.stderr.write(`latency.mjs: ${opts.label} ${mode} session ${i + 1}: ` +
+          `${r.error ? `FAILED ${r.error}` : `${r.frames.length} frames (${r.mispaired} mispaired, ` +
+            `${r.unreadable} unreadable), first frame ${fmt(r.phases.firstFrame)} ms`}\n`);
+      }
+    }
+  } finally {
+    await closeAll({ context, server, userDataDir });
+  }
+  const ours = summarize(results.ours);
+  const baseline = summarize(results.baseline);
+  const rows = [
+    ['received p50 (ms)', ours.received.p50, baseline.received.p50],
+    ['received p95', ours.received.p95, baseline.received.p95],
+    ['received p99', ours.received.p99, baseline.received.p99],
+    ['received min', ours.received.min, baseline.received.min],
+    ['display p50', ours.display.p50, baseline.display.p50],
+    ['display p95', ours.display.p95, baseline.display.p95],
+    ['display p99', ours.display.p99, baseline.display.p99],
+    ['display p50, median of sessions', ours.display.sessionMedianP50, baseline.display.sessionMedianP50],
+    ...PHASES.map((p) => [`${p} (ms after socket)`, ours.phases[p], baseline.phases[p]]),
+  ];
+  console.log(`\n${opts.label || 'latency'}: ${opts.sessions} sessions each, ${opts.frames} frames ` +
+    `after ${opts.warmup} warm-up`);
+  console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}`);
+  for (const [name, a, b] of rows) {
+    console.log(`${name.padEnd(36)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}`);
+  }
+  const report = { label: opts.label, date: new Date().toISOString(), options: opts, ours, baseline };
+  if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.exit(ours.failed || baseline.failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(`latency.mjs: ${err.stack || err}`);
+  process.exit(1);
+});
