@@ -2,7 +2,10 @@
 // streamer against the baseline sender, sessions interleaved in one run
 // (these machines are noisy: only ratios from one run mean anything).
 //   node bench/latency.mjs --ours ws://127.0.0.1:P/sign_in --baseline ws://127.0.0.1:Q/
-//        [--sessions 3] [--frames 150] [--warmup 30] [--label 720p30] [--out FILE]
+//        [--ours-playout-delay ws://...] [--sessions 3] [--frames 150] [--warmup 30]
+//        [--label 720p30] [--out FILE]
+// --ours-playout-delay: the streamer again with playout-delay=true, a third
+// column (the extension's effect, measured in the same run).
 // Each session is a fresh page of headless Chromium (bench/page.html). It
 // prints a table and writes the figures as JSON (--out).
 
@@ -17,7 +20,7 @@ const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
   const value = argv[++i];
-  if (!(key in opts) && key !== 'ours' && key !== 'baseline') {
+  if (!(key in opts) && !['ours', 'baseline', 'ours-playout-delay'].includes(key)) {
     console.error(`latency.mjs: unknown option --${key}`);
     process.exit(2);
   }
@@ -39,9 +42,10 @@ const median = (v) => quantile(v, 0.5);
 
 async function session(context, base, mode) {
   const page = await context.newPage();
-  const url = mode === 'ours' ? opts.ours : opts.baseline;
+  const url = opts[mode];
+  const protocol = mode === 'baseline' ? 'baseline' : 'ours';
   try {
-    await page.goto(`${base}/bench/page.html?mode=${mode}&frames=${opts.frames + opts.warmup}` +
+    await page.goto(`${base}/bench/page.html?mode=${protocol}&frames=${opts.frames + opts.warmup}` +
       `&url=${encodeURIComponent(url)}`);
     await page.waitForFunction(() => window.benchResult, null, { timeout: 90000, polling: 100 });
     return await page.evaluate(() => window.benchResult);
@@ -82,44 +86,47 @@ async function main() {
   const server = await serveStatic(root, () => {});
   const base = `http://127.0.0.1:${server.address().port}`;
   const { context, userDataDir } = await launchChromium(opts.chromium, 'nvcf-bench-');
-  const results = { ours: [], baseline: [] };
+  const modes = ['ours', 'baseline', ...(opts['ours-playout-delay'] ? ['ours-playout-delay'] : [])];
+  const results = Object.fromEntries(modes.map((m) => [m, []]));
   try {
     for (let i = 0; i < opts.sessions; i++) {
       // Interleaved, alternating which goes first.
-      const order = i % 2 ? ['baseline', 'ours'] : ['ours', 'baseline'];
+      const order = i % 2 ? [...modes].reverse() : modes;
       for (const mode of order) {
         const r = await session(context, base, mode);
         results[mode].push(r);
         process.stderr.write(`latency.mjs: ${opts.label} ${mode} session ${i + 1}: ` +
           `${r.error ? `FAILED ${r.error}` : `${r.frames.length} frames (${r.mispaired} mispaired, ` +
-            `${r.unreadable} unreadable), first frame ${fmt(r.phases.firstFrame)} ms`}\n`);
+            `${r.unreadable} unreadable), first frame ${fmt(r.phases.firstFrame)} ms; ` +
+            `answered extensions: ${(r.extmap || []).join(' ') || 'none'}`}\n`);
       }
     }
   } finally {
     await closeAll({ context, server, userDataDir });
   }
-  const ours = summarize(results.ours);
-  const baseline = summarize(results.baseline);
-  const rows = [
-    ['received p50 (ms)', ours.received.p50, baseline.received.p50],
-    ['received p95', ours.received.p95, baseline.received.p95],
-    ['received p99', ours.received.p99, baseline.received.p99],
-    ['received min', ours.received.min, baseline.received.min],
-    ['display p50', ours.display.p50, baseline.display.p50],
-    ['display p95', ours.display.p95, baseline.display.p95],
-    ['display p99', ours.display.p99, baseline.display.p99],
-    ['display p50, median of sessions', ours.display.sessionMedianP50, baseline.display.sessionMedianP50],
-    ...PHASES.map((p) => [`${p} (ms after socket)`, ours.phases[p], baseline.phases[p]]),
+  const summary = Object.fromEntries(modes.map((m) => [m, summarize(results[m])]));
+  const figures = [
+    ['received p50 (ms)', (r) => r.received.p50], ['received p95', (r) => r.received.p95],
+    ['received p99', (r) => r.received.p99], ['received min', (r) => r.received.min],
+    ['display p50', (r) => r.display.p50], ['display p95', (r) => r.display.p95],
+    ['display p99', (r) => r.display.p99],
+    ['display p50, median of sessions', (r) => r.display.sessionMedianP50],
+    ...PHASES.map((p) => [`${p} (ms after socket)`, (r) => r.phases[p]]),
   ];
   console.log(`\n${opts.label || 'latency'}: ${opts.sessions} sessions each, ${opts.frames} frames ` +
-    `after ${opts.warmup} warm-up`);
-  console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}`);
-  for (const [name, a, b] of rows) {
-    console.log(`${name.padEnd(36)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}`);
+    `after ${opts.warmup} warm-up; ratio = ours / baseline`);
+  const others = modes.filter((m) => m !== 'ours' && m !== 'baseline');
+  console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}` +
+    others.map((m) => m.padStart(15)).join(''));
+  for (const [name, get] of figures) {
+    const a = get(summary.ours);
+    const b = get(summary.baseline);
+    console.log(`${name.padEnd(36)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}` +
+      others.map((m) => fmt(get(summary[m])).padStart(15)).join(''));
   }
-  const report = { label: opts.label, date: new Date().toISOString(), options: opts, ours, baseline };
+  const report = { label: opts.label, date: new Date().toISOString(), options: opts, ...summary };
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.exit(ours.failed || baseline.failed ? 1 : 0);
+  process.exit(modes.some((m) => summary[m].failed) ? 1 : 0);
 }
 
 main().catch((err) => {

@@ -125,11 +125,16 @@ function finish(error) {
   done = true;
   stop();
   mispaired = pairFrames();
-  window.benchResult = { mode, error, phases, frames, unreadable, mispaired,
+  // The header extensions this viewer agreed to (its answer).
+  const sdp = currentPeer && currentPeer.localDescription ? currentPeer.localDescription.sdp : '';
+  const extmap = sdp.split(/\r?\n/).filter((l) => l.startsWith('a=extmap:'));
+  window.benchResult = { mode, error, phases, frames, unreadable, mispaired, extmap,
     width: video.videoWidth, height: video.videoHeight };
 }
 
+let currentPeer = null;
 function watchPeer(pc) {
+  currentPeer = pc;
   pc.addEventListener('iceconnectionstatechange', () => {
     if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') {
       mark('iceConnected');

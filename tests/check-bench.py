@@ -27,7 +27,7 @@ try:
         failures.append(f"scripts/bench --quick exited {run.returncode}: {run.stderr[-2000:]}")
     path = os.path.join(out, "latency-640x360.json")
     report = json.load(open(path)) if os.path.exists(path) else {}
-    for mode in ("ours", "baseline"):
+    for mode in ("ours", "baseline", "ours-playout-delay"):
         r = report.get(mode)
         if not r:
             failures.append(f"no figures for {mode}")
@@ -48,9 +48,13 @@ try:
         if not (disp["p50"] >= rec["p50"] and disp["p99"] < 1000):
             failures.append(f"{mode}: display figures not sane: {disp} (received {rec})")
         ph = r["phases"]
-        order = ["wsOpen", "offer", "dtlsConnected", "firstFrame"]
+        # Chromium may dispatch the connection-state events after the first
+        # frame's callback: only the socket, the offer and the first frame
+        # are ordered.
+        order = ["wsOpen", "offer", "firstFrame"]
         values = [ph.get(k) for k in order]
-        if None in values or values != sorted(values) or values[0] <= 0:
+        if (None in values or values != sorted(values) or values[0] <= 0
+                or ph.get("dtlsConnected") is None):
             failures.append(f"{mode}: phases out of order: {ph}")
 finally:
     shutil.rmtree(out, ignore_errors=True)

@@ -1174,3 +1174,21 @@ TEST_F(Signaller, ViewerLeavingDuringShutdown) {
   std::lock_guard<std::mutex> l(criticals.lock);
   EXPECT_EQ(criticals.n, 0) << criticals.first;
 }
+
+/* The playout-delay header extension is offered on video with
+ * playout-delay=true, and not by default. */
+TEST_F(Signaller, PlayoutDelayOfferedUnlessTurnedOff) {
+  const std::string extmap =
+      "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+  for (bool on : {true, false}) {
+    auto s = playing(on ? "playout-delay=true" : "");
+    WsClient a;
+    connect_gst(a, *s);
+    ASSERT_FALSE(start_session(a, producer_id(a)).empty());
+    auto offer = a.next_matching(
+        [](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+    ASSERT_TRUE(offer) << "no offer";
+    std::string sdp = (*offer)["sdp"]["sdp"].str();
+    EXPECT_EQ(sdp.find(extmap) != std::string::npos, on) << sdp;
+  }
+}

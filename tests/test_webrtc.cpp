@@ -963,7 +963,7 @@ TEST_F(WebRtcChromium, ResumeAfterDroppedSocket) {
  * one after the other, since a session must not depend on the last one. */
 TEST_F(WebRtc, WeriftH264) {
   REQUIRE_TOOLS(kNode | kWerift);
-  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc" + kAudio));
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc playout-delay=true" + kAudio));
   for (int i = 0; i < 3; i++) {
     Child& viewer =
         werift("werift-" + std::to_string(i), {"--expect-codec", "H264", "--packets", "50"});
@@ -1012,6 +1012,10 @@ TEST_F(WebRtc, WeriftH264) {
     m >> media >> port >> proto >> pt;
     ASSERT_FALSE(pt.empty()) << video[0];
     EXPECT_TRUE(has_line(video, "a=rtpmap:" + pt + " H264/90000")) << offer;
+    /* playout-delay=true: werift takes the extension in stride. */
+    EXPECT_TRUE(
+        has_line(video, "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"))
+        << offer;
     for (const char* fb : {"nack", "nack pli", "ccm fir"})
       EXPECT_TRUE(has_line(video, "a=rtcp-fb:" + pt + " " + fb)) << "no rtcp-fb " << fb << "\n"
                                                                  << offer;

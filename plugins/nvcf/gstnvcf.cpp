@@ -5,11 +5,13 @@
 #include "gstnvcf.h"
 
 #include "gstnvcflatencystamp.h"
+#include "gstnvcfplayoutdelay.h"
 #include "gstnvcfwebrtcsink.h"
 
 static gboolean register_elements(GstPlugin* plugin) {
   return GST_ELEMENT_REGISTER(nvcfwebrtcsink, plugin) &&
-         GST_ELEMENT_REGISTER(nvcflatencystamp, plugin);
+         GST_ELEMENT_REGISTER(nvcflatencystamp, plugin) &&
+         GST_ELEMENT_REGISTER(nvcfrtphdrextplayoutdelay, plugin);
 }
 
 /* Always registers, even when an installed nvcf plugin is in the registry:

@@ -3,6 +3,7 @@
 #include "gstnvcfsession.h"
 
 #include <agent.h>
+#include <gst/rtp/gstrtphdrext.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -361,6 +362,24 @@ static bool configure_ice(GstNvcfSession::Impl* impl, std::string* error) {
   return true;
 }
 
+/* The playout-delay extension's id in our offers: one-byte ids run 1-14,
+ * and nothing else on our send path numbers an extension. */
+constexpr guint kPlayoutDelayId = 5;
+
+/* min = max = 0 on every packet of this payloader: the payloader puts the
+ * extmap into its caps, so webrtcbin offers it, and a browser that
+ * answers with it renders each frame as soon as it can. */
+static void add_playout_delay(GstElement* pay) {
+  GstElement* ext = gst_element_factory_make("nvcfrtphdrextplayoutdelay", NULL);
+  if (!ext) {
+    GST_WARNING("nvcfrtphdrextplayoutdelay is missing: no playout-delay extension");
+    return;
+  }
+  gst_rtp_header_extension_set_id(GST_RTP_HEADER_EXTENSION(ext), kPlayoutDelayId);
+  g_signal_emit_by_name(pay, "add-extension", ext);
+  gst_object_unref(ext);
+}
+
 static GstElement* make(const char* factory, const std::string& name, std::string* error) {
   GstElement* e = gst_element_factory_make(factory, name.c_str());
   if (!e)
@@ -456,6 +475,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
     g_object_set(b.pay, "pt", pts[i], "mtu", 1200, NULL);
     for (const auto& [key, value] : codec->payloader_properties)
       gst_util_set_object_arg(G_OBJECT(b.pay), key.c_str(), value.c_str());
+    if (tap.video && impl->config.playout_delay)
+      add_playout_delay(b.pay);
     gst_bin_add_many(impl->bin, b.queue, b.pay, b.filter, NULL);
     for (GstElement* e : {b.queue, b.pay, b.filter})
       gst_object_ref(e);

@@ -34,6 +34,7 @@ struct GstNvcfSessionConfig {
   bool ice_tcp = false;
   bool relay_only = false; /* ice-transport-policy=relay */
   bool live = true;        /* live input: sent unsynced, at once */
+  bool playout_delay = false; /* zero playout-delay extension on video */
 };
 
 struct GstNvcfSessionCallbacks {

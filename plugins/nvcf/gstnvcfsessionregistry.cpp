@@ -306,6 +306,7 @@ GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
   config.relay_only = s.ice_transport_policy == nvcf::IceTransportPolicy::Relay;
   config.ice_addresses = s.ice_address_list();
   config.live = upstream_live(element_);
+  config.playout_delay = s.playout_delay;
   return config;
 }
 

@@ -123,6 +123,14 @@ void gst_nvcf_settings_install(GObjectClass* gobject_class) {
                            "port-range)",
                            FALSE, rw_ready));
   g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_PLAYOUT_DELAY,
+      g_param_spec_boolean("playout-delay", "Zero playout delay",
+                           "Offer the playout-delay RTP header extension (min = max = 0) on "
+                           "video, asking viewers for no playout delay; off by default, as "
+                           "Chromium then displays frames later (see the README); for new "
+                           "sessions",
+                           FALSE, rw));
+  g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "WebSocket keepalive",
                         "Seconds between WebSocket pings to each signalling client, so "
@@ -222,6 +230,9 @@ bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value
     case GST_NVCF_PROP_ICE_TCP:
       s.ice_tcp = g_value_get_boolean(value);
       break;
+    case GST_NVCF_PROP_PLAYOUT_DELAY:
+      s.playout_delay = g_value_get_boolean(value);
+      break;
     case GST_NVCF_PROP_KEEPALIVE_INTERVAL:
       s.keepalive_interval_s = g_value_get_uint(value);
       break;
@@ -284,6 +295,9 @@ bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value
       break;
     case GST_NVCF_PROP_ICE_TCP:
       g_value_set_boolean(value, s.ice_tcp);
+      break;
+    case GST_NVCF_PROP_PLAYOUT_DELAY:
+      g_value_set_boolean(value, s.playout_delay);
       break;
     case GST_NVCF_PROP_KEEPALIVE_INTERVAL:
       g_value_set_uint(value, s.keepalive_interval_s);

@@ -6,11 +6,13 @@
 #include <gst/gst.h>
 
 #include "gstnvcflatencystamp.h"
+#include "gstnvcfplayoutdelay.h"
 #include "gstnvcfwebrtcsink.h"
 
 static gboolean plugin_init(GstPlugin* plugin) {
   return GST_ELEMENT_REGISTER(nvcfwebrtcsink, plugin) &&
-         GST_ELEMENT_REGISTER(nvcflatencystamp, plugin);
+         GST_ELEMENT_REGISTER(nvcflatencystamp, plugin) &&
+         GST_ELEMENT_REGISTER(nvcfrtphdrextplayoutdelay, plugin);
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, nvcf,
