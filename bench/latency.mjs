@@ -117,12 +117,12 @@ async function main() {
     `after ${opts.warmup} warm-up; ratio = ours / baseline`);
   const others = modes.filter((m) => m !== 'ours' && m !== 'baseline');
   console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}` +
-    others.map((m) => m.padStart(15)).join(''));
+    others.map((m) => m.padStart(m.length + 3)).join(''));
   for (const [name, get] of figures) {
     const a = get(summary.ours);
     const b = get(summary.baseline);
     console.log(`${name.padEnd(36)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}` +
-      others.map((m) => fmt(get(summary[m])).padStart(15)).join(''));
+      others.map((m) => fmt(get(summary[m])).padStart(m.length + 3)).join(''));
   }
   const report = { label: opts.label, date: new Date().toISOString(), options: opts, ...summary };
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
