@@ -19,6 +19,8 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -30,7 +32,22 @@ struct Peer {
   GstElement* webrtc = nullptr;
 };
 
-void send_json(SoupWebsocketConnection* ws, JsonBuilder* b) {
+/* {"type": type, <string fields>[, "sdpMLineIndex": mline]} to ws. */
+void send_message(SoupWebsocketConnection* ws, const std::string& type,
+                  const std::vector<std::pair<std::string, std::string>>& fields, int mline = -1) {
+  JsonBuilder* b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "type");
+  json_builder_add_string_value(b, type.c_str());
+  for (const auto& [key, value] : fields) {
+    json_builder_set_member_name(b, key.c_str());
+    json_builder_add_string_value(b, value.c_str());
+  }
+  if (mline >= 0) {
+    json_builder_set_member_name(b, "sdpMLineIndex");
+    json_builder_add_int_value(b, mline);
+  }
+  json_builder_end_object(b);
   JsonGenerator* g = json_generator_new();
   JsonNode* root = json_builder_get_root(b);
   json_generator_set_root(g, root);
@@ -68,8 +85,8 @@ void on_main(SoupWebsocketConnection* ws, Fn fn) {
 void on_offer(GstPromise* promise, gpointer data) {
   auto* peer = static_cast<Peer*>(data);
   GstWebRTCSessionDescription* offer = nullptr;
-  gst_structure_get(gst_promise_get_reply(promise), "offer",
-                    GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
+  gst_structure_get(gst_promise_get_reply(promise), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                    &offer, NULL);
   gst_promise_unref(promise);
   g_signal_emit_by_name(peer->webrtc, "set-local-description", offer, NULL);
   std::string sdp;
@@ -78,14 +95,7 @@ void on_offer(GstPromise* promise, gpointer data) {
   g_free(text);
   gst_webrtc_session_description_free(offer);
   on_main(peer->ws, [sdp](SoupWebsocketConnection* ws) {
-    JsonBuilder* b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, "offer");
-    json_builder_set_member_name(b, "sdp");
-    json_builder_add_string_value(b, sdp.c_str());
-    json_builder_end_object(b);
-    send_json(ws, b);
+    send_message(ws, "offer", {{"sdp", sdp}});
   });
 }
 
@@ -98,16 +108,7 @@ void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data)
   auto* peer = static_cast<Peer*>(data);
   std::string c = candidate;
   on_main(peer->ws, [c, mline](SoupWebsocketConnection* ws) {
-    JsonBuilder* b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, "ice");
-    json_builder_set_member_name(b, "candidate");
-    json_builder_add_string_value(b, c.c_str());
-    json_builder_set_member_name(b, "sdpMLineIndex");
-    json_builder_add_int_value(b, mline);
-    json_builder_end_object(b);
-    send_json(ws, b);
+    send_message(ws, "ice", {{"candidate", c}}, int(mline));
   });
 }
 
