@@ -1031,6 +1031,27 @@ TEST_F(WebRtc, WeriftH264) {
   }
 }
 
+/* A viewer's first frames are fresh: nothing encoded before its transport
+ * connected reaches it. Media used to pile up behind webrtcbin while DTLS
+ * was set up, so the viewer got a key unit from the session's start and
+ * then a burst of stale frames: its frames spanned 400-650 ms more media
+ * time than it watched. Now they span what it watched (30 fps, all whole). */
+TEST_F(WebRtc, FirstFramesAreFresh) {
+  REQUIRE_TOOLS(kNode | kWerift);
+  ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
+  for (int i = 0; i < 2; i++) {
+    Child& viewer = werift("werift-fresh-" + std::to_string(i), {"--seconds", "2"});
+    Json r = viewer.json(40000);
+    ASSERT_TRUE(r.is_object()) << viewer.describe();
+    ASSERT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+    double media = r["frames"]["mediaMs"].number(), watched = r["frames"]["windowMs"].number();
+    double complete = r["frames"]["complete"].number();
+    EXPECT_LT(media, watched + 150) << "stale frames at the start: " << r.text();
+    EXPECT_GE(complete, 30 * media / 1000 - 2) << "frames missing: " << r.text();
+    ASSERT_TRUE(watch_->wait_live(0, 10000));
+  }
+}
+
 /* A PLI from the viewer forces a key unit at the encoder: once the key
  * units asked for the joining viewer have settled (quiet for 3 s), werift
  * sends one PLI and a new force-key-unit event must reach the encoder. */

@@ -62,11 +62,14 @@ struct GstNvcfSession::Impl {
   /* A leaf lock: never held while emitting webrtcbin signals or calling
    * the owner's callbacks. */
   std::mutex lock;
-  unsigned caps_pending = 0;              /* protected by lock */
-  bool offered = false;                   /* protected by lock */
-  unsigned local_candidates = 0;          /* protected by lock */
-  bool relay_seen = false;                /* protected by lock */
-  std::atomic<bool> stopped{false};       /* set once by stop() */
+  unsigned caps_pending = 0;        /* protected by lock */
+  bool offered = false;             /* protected by lock */
+  unsigned local_candidates = 0;    /* protected by lock */
+  bool relay_seen = false;          /* protected by lock */
+  std::atomic<bool> stopped{false}; /* set once by stop() */
+  /* g_get_monotonic_time() when the transport first connected, 0 before:
+   * written once by on_connection_state, read by the tee probes. */
+  std::atomic<gint64> connected_at{0};
   std::atomic<bool> branch_failed{false}; /* a branch refused media */
   /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
    * it: stats() there cannot be answered. Atomic: written there, read by
@@ -225,9 +228,11 @@ static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_d
   if (impl->stopped)
     return;
   GST_INFO("[%s] connection state %d", impl->config.label.c_str(), state);
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
-    impl->cb.connected();
-  else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    gint64 none = 0;
+    impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time());
+    impl->cb.connected(); /* asks for the key unit the media gate waits for */
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
 }
 
@@ -387,6 +392,42 @@ static GstElement* make(const char* factory, const std::string& name, std::strin
   return e;
 }
 
+/* The media gate of one branch. Until the transport has connected, media
+ * is dropped where it would enter webrtcbin (it would be held there, as
+ * webrtcbin's send bin blocks until DTLS is up, and our queue would fill
+ * behind it): otherwise the viewer's first frame would be a key unit from
+ * the session's start, hundreds of milliseconds old, with a burst of stale
+ * frames after it. The branch before that point still negotiates and
+ * fails as before. From connection on, video waits at the tee for the key
+ * unit then requested, at most kKeyUnitWaitUs (an upstream that ignores
+ * the request must not stall the viewer; its PLI recovers). */
+struct TeeGate {
+  GstNvcfSession::Impl* impl;
+  bool video;
+  bool keyed = false; /* the tee pad's streaming thread only */
+};
+constexpr gint64 kKeyUnitWaitUs = 1000 * 1000;
+
+static bool awaiting_key_unit(TeeGate* gate, GstPadProbeInfo* info) {
+  gint64 since = gate->impl->connected_at;
+  if (since == 0 || !gate->video || gate->keyed)
+    return false;
+  GstBuffer* first = (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER)
+                         ? GST_PAD_PROBE_INFO_BUFFER(info)
+                         : gst_buffer_list_get(GST_PAD_PROBE_INFO_BUFFER_LIST(info), 0);
+  bool key = first && !GST_BUFFER_FLAG_IS_SET(first, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (!key && g_get_monotonic_time() - since < kKeyUnitWaitUs)
+    return true;
+  gate->keyed = true;
+  return false;
+}
+
+/* On the branch's last pad before webrtcbin, its streaming thread. */
+static GstPadProbeReturn before_connection(GstPad*, GstPadProbeInfo*, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
+  return impl->connected_at == 0 ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+}
+
 /* The tee every viewer shares must never see one session's flow return:
  * a not-negotiated or an error from a branch would travel upstream and
  * stop the source for everyone. So buffers reach the branch from this
@@ -394,8 +435,9 @@ static GstElement* make(const char* factory, const std::string& name, std::strin
  * session (its viewer is told why) and takes no more buffers. Events and
  * queries still use the link. Runs on the tee's streaming thread. */
 static GstPadProbeReturn on_tee_data(GstPad* pad, GstPadProbeInfo* info, gpointer user_data) {
-  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
-  if (impl->branch_failed || impl->stopped)
+  auto* gate = static_cast<TeeGate*>(user_data);
+  auto* impl = gate->impl;
+  if (impl->branch_failed || impl->stopped || awaiting_key_unit(gate, info))
     return GST_PAD_PROBE_DROP;
   GstPad* peer = gst_pad_get_peer(pad);
   if (!peer)
@@ -490,6 +532,9 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
       *error = "cannot link " + tap.name + " to webrtcbin";
       return false;
     }
+    gst_pad_add_probe(src,
+                      (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                      before_connection, impl, NULL);
     gst_object_unref(src);
     /* Caps seen past webrtcbin's own sink pad handler, which records them
      * (and the SSRC the offer must carry). */
@@ -539,9 +584,10 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
     gst_object_unref(sink);
     gst_pad_add_probe(b.tee_pad,
                       (GstPadProbeType)(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                      on_tee_data, impl, NULL);
+                      on_tee_data, new TeeGate{impl, b.tap.video},
+                      [](gpointer g) { delete static_cast<TeeGate*>(g); });
   }
-  request_key_unit();
+  /* No key unit yet: media waits for the connection, which asks for one. */
   GST_INFO("[%s] session started with %zu streams", impl->config.label.c_str(),
            impl->branches.size());
   return true;

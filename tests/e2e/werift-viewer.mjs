@@ -8,6 +8,14 @@
 //   node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
 //        [--packets 50] [--timeout 20] [--expect-codec H264|VP8]
 //        [--input] [--ice JSON] [--subprotocol a,b] [--any-address]
+//        [--seconds S] [--protocol ours|baseline]
+//
+// --seconds S: receive for S seconds after the first video packet instead of
+// a packet count, and report the video frames seen (`frames`: complete,
+// incomplete; a frame is its RTP timestamp, complete when every sequence
+// number up to its marker arrived; mediaMs: the RTP time they span). The bench's cost-per-viewer and churn
+// runs use it. --protocol baseline speaks bench/baseline-sender's protocol
+// (it offers at once: {"type":"offer"|"answer"|"ice"}).
 //
 // Exit status 0 only when ok. Diagnostics go to stderr.
 
@@ -17,7 +25,8 @@ import { parseOptions } from './cli.mjs';
 
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
-  [--ice JSON] [--subprotocol a,b] [--any-address]`;
+  [--ice JSON] [--subprotocol a,b] [--any-address] [--seconds S]
+  [--protocol ours|baseline]`;
 
 function parseArgs(argv) {
   const opts = {
@@ -29,6 +38,8 @@ function parseArgs(argv) {
     ice: null,
     subprotocol: null,
     anyAddress: false,
+    seconds: 0,
+    protocol: 'ours',
   };
   parseOptions(argv, opts, USAGE, (name, arg) => {
     switch (name) {
@@ -40,6 +51,11 @@ function parseArgs(argv) {
       case '--ice': opts.ice = JSON.parse(arg.take()); return true;
       case '--subprotocol': opts.subprotocol = arg.take(); return true;
       case '--any-address': opts.anyAddress = true; return true;
+      case '--seconds': opts.seconds = arg.number(); return true;
+      case '--protocol':
+        opts.protocol = arg.take();
+        if (!['ours', 'baseline'].includes(opts.protocol)) throw new Error('--protocol: ours or baseline');
+        return true;
       default: return false;
     }
   });
@@ -59,6 +75,8 @@ const result = {
   error: null,
   plisSent: 0,
   elapsedMs: 0,
+  firstVideoMs: null,
+  frames: null,
 };
 
 const started = Date.now();
@@ -85,7 +103,8 @@ async function finish(ok, error = null) {
   result.ok = ok;
   result.error = ok ? null : error || 'failed';
   result.elapsedMs = Date.now() - started;
-  try { if (ws && ws.readyState === WebSocket.OPEN && sessionId) ws.send(JSON.stringify({ type: 'endSession', sessionId })); } catch { /* closing anyway */ }
+  if (opts.seconds) result.frames = frames.summary();
+  try { if (opts.protocol === 'ours' && ws && ws.readyState === WebSocket.OPEN && sessionId) ws.send(JSON.stringify({ type: 'endSession', sessionId })); } catch { /* closing anyway */ }
   if (ws && ws.readyState === WebSocket.OPEN) {
     // A clean close flushes what was sent last (the endSession echo).
     await new Promise((resolve) => {
@@ -128,8 +147,49 @@ function send(msg) {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
 
+// Video frames by RTP timestamp, for --seconds: a frame is complete when
+// its packets, first to marker, all arrived.
+const frames = {
+  byTimestamp: new Map(),
+  lastSeq: null,
+  seqBase: 0,
+  add(header) {
+    // Extend the 16-bit sequence number across wraps.
+    let seq = header.sequenceNumber + this.seqBase;
+    if (this.lastSeq !== null && seq < this.lastSeq - 32768) {
+      this.seqBase += 65536;
+      seq += 65536;
+    }
+    this.lastSeq = Math.max(this.lastSeq ?? seq, seq);
+    let f = this.byTimestamp.get(header.timestamp);
+    if (!f) this.byTimestamp.set(header.timestamp, (f = { first: seq, marker: null, packets: new Set() }));
+    f.first = Math.min(f.first, seq);
+    f.packets.add(seq);
+    if (header.marker) f.marker = seq;
+  },
+  summary() {
+    let complete = 0;
+    let incomplete = 0;
+    for (const f of this.byTimestamp.values()) {
+      if (f.marker !== null && f.packets.size === f.marker - f.first + 1) complete++;
+      else incomplete++;
+    }
+    // The media time the frames span (90 kHz RTP clock, first frame's
+    // timestamp as the origin so a wrap does not matter): what the sender
+    // produced meanwhile, whatever reached this viewer.
+    const stamps = [...this.byTimestamp.keys()];
+    const after = (t) => { const d = (t - stamps[0] + 2 ** 32) % 2 ** 32; return d > 2 ** 31 ? 0 : d; };
+    const span = stamps.length ? Math.max(...stamps.map(after)) : 0;
+    return {
+      complete, incomplete, mediaMs: span / 90,
+      windowMs: result.firstVideoMs === null ? 0 : Date.now() - started - result.firstVideoMs,
+    };
+  },
+};
+
 function check() {
   if (finished) return;
+  if (opts.seconds) return; // ends on its timer
   const enoughVideo = result.videoPackets >= opts.packets;
   const audioOk = !result.audioInOffer || result.audioPackets > 0;
   const inputOk = !opts.input || (inputIds.length > 0 && inputIds.every((id) => result.replies.some((r) => r.id === id)));
@@ -171,6 +231,10 @@ function createPeerConnection() {
   peer.onIceCandidate.subscribe((candidate) => {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
+    if (opts.protocol === 'baseline') {
+      send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
+      return;
+    }
     send({
       type: 'peer',
       sessionId,
@@ -188,6 +252,13 @@ function createPeerConnection() {
           log(`first video packet, ssrc ${videoSsrc}`);
         }
         result.videoPackets++;
+        if (opts.seconds) {
+          if (result.firstVideoMs === null) {
+            result.firstVideoMs = Date.now() - started;
+            setTimeout(() => finish(true), opts.seconds * 1000);
+          }
+          frames.add(rtp.header);
+        }
         if (!result.codec) result.codec = codecOf(transceiver || findTransceiver(track), rtp.header.payloadType);
       } else if (track.kind === 'audio') {
         result.audioPackets++;
@@ -254,7 +325,8 @@ async function onOffer(sdp) {
   for (const ice of pendingIce.splice(0)) await addIce(ice);
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
-  send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
+  if (opts.protocol === 'baseline') send({ type: 'answer', sdp: pc.localDescription.sdp });
+  else send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
   log('answer sent');
 }
 
@@ -288,6 +360,10 @@ let queue = Promise.resolve();
 async function onMessage(text) {
   let msg;
   try { msg = JSON.parse(text); } catch { log('non-JSON message'); return; }
+  if (opts.protocol === 'baseline') {
+    await onBaselineMessage(msg);
+    return;
+  }
   switch (msg.type) {
     case 'welcome':
       peerId = msg.peerId;
@@ -333,6 +409,18 @@ async function onMessage(text) {
   }
 }
 
+// bench/baseline-sender: it offers as soon as the socket opens.
+async function onBaselineMessage(msg) {
+  if (msg.type === 'offer') {
+    pc = createPeerConnection();
+    await onOffer(msg.sdp);
+  } else if (msg.type === 'ice' && pc) {
+    const ice = { candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex };
+    if (!pc.remoteDescription) pendingIce.push(ice);
+    else await addIce(ice);
+  }
+}
+
 function startSession(id) {
   producerId = id;
   send({ type: 'startSession', peerId: id });
@@ -344,7 +432,7 @@ setTimeout(() => {
   const why = [`timed out after ${opts.timeout} s: ${result.videoPackets}/${opts.packets} video packets`];
   if (result.audioInOffer) why.push(`${result.audioPackets} audio packets`);
   if (opts.input) why.push(`${result.replies.length}/${inputIds.length} input replies`);
-  if (!sessionId) why.push('no session');
+  if (!sessionId && opts.protocol === 'ours') why.push('no session');
   finish(false, why.join(', '));
 }, opts.timeout * 1000);
 
