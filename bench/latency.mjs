@@ -31,6 +31,9 @@ if (!opts.ours || !opts.baseline) {
   process.exit(2);
 }
 
+// Chromium's own per-frame figures (bench/page.mjs receiverStats), medians
+// over sessions.
+const RECEIVER = ['jitterBuffer', 'jitterBufferTarget', 'decode', 'processing'];
 const PHASES = ['wsOpen', 'welcome', 'sessionStarted', 'offer', 'iceConnected', 'dtlsConnected', 'firstFrame'];
 
 function quantile(values, q) {
@@ -75,7 +78,20 @@ function summarize(results) {
   out.received.min = frames.length ? Math.min(...frames.map((f) => f.received)) : null;
   // The issue's headline figure: the median over sessions of each one's p50.
   out.display.sessionMedianP50 = median(ok.map((r) => median(r.frames.slice(opts.warmup).map((f) => f.display))));
+  // Each session's own p50s: the display wait after receipt is where the
+  // compositor's vsync phase shows.
+  out.perSession = ok.map((r) => {
+    const f = r.frames.slice(opts.warmup);
+    return {
+      receivedP50: median(f.map((x) => x.received)), displayP50: median(f.map((x) => x.display)),
+      displayAfterReceiptP50: median(f.map((x) => x.display - x.received)),
+    };
+  });
   for (const p of PHASES) out.phases[p] = median(ok.map((r) => r.phases[p]).filter((v) => v !== undefined));
+  out.receiver = {};
+  for (const key of RECEIVER) {
+    out.receiver[key] = median(ok.map((r) => (r.receiver || {})[key]).filter((v) => typeof v === 'number'));
+  }
   return out;
 }
 
@@ -111,6 +127,7 @@ async function main() {
     ['display p50', (r) => r.display.p50], ['display p95', (r) => r.display.p95],
     ['display p99', (r) => r.display.p99],
     ['display p50, median of sessions', (r) => r.display.sessionMedianP50],
+    ...RECEIVER.map((k) => [`receiver ${k} (ms/frame)`, (r) => r.receiver[k]]),
     ...PHASES.map((p) => [`${p} (ms after socket)`, (r) => r.phases[p]]),
   ];
   console.log(`\n${opts.label || 'latency'}: ${opts.sessions} sessions each, ${opts.frames} frames ` +

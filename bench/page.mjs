@@ -117,18 +117,40 @@ function pairFrames() {
   return before - kept.length;
 }
 
+// Where the receiver's time goes, per frame (ms), from its inbound-rtp
+// statistics: the jitter buffer (and its target), decoding, and receipt to
+// decoded in all.
+async function receiverStats() {
+  if (!currentPeer) return {};
+  const per = (total, count) => (count > 0 && typeof total === 'number' ? (1000 * total) / count : null);
+  try {
+    for (const r of (await currentPeer.getStats()).values()) {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'video') continue;
+      return {
+        jitterBuffer: per(r.jitterBufferDelay, r.jitterBufferEmittedCount),
+        jitterBufferTarget: per(r.jitterBufferTargetDelay, r.jitterBufferEmittedCount),
+        decode: per(r.totalDecodeTime, r.framesDecoded),
+        processing: per(r.totalProcessingDelay, r.framesDecoded),
+        framesDropped: r.framesDropped, nacks: r.nackCount, plis: r.pliCount, keyFrames: r.keyFramesDecoded,
+      };
+    }
+  } catch { /* figures are optional */ }
+  return {};
+}
+
 let done = false;
 let stop = () => {};
 let mispaired = 0;
-function finish(error) {
+async function finish(error) {
   if (done) return;
   done = true;
+  const receiver = await receiverStats();
   stop();
   mispaired = pairFrames();
   // The header extensions this viewer agreed to (its answer).
   const sdp = currentPeer && currentPeer.localDescription ? currentPeer.localDescription.sdp : '';
   const extmap = sdp.split(/\r?\n/).filter((l) => l.startsWith('a=extmap:'));
-  window.benchResult = { mode, error, phases, frames, unreadable, mispaired, extmap,
+  window.benchResult = { mode, error, phases, frames, unreadable, mispaired, extmap, receiver,
     width: video.videoWidth, height: video.videoHeight };
 }
 

@@ -2,7 +2,9 @@
 """scripts/bench --quick on this build: it runs, both senders stream to
 headless Chromium, the stamps are read, and every figure is sane (latency
 positive and under a second, display not before receipt, the session's
-phases in order). Figures are not judged: the bench is not a timed test.
+phases in order); the viewers, churn and start parts serve every viewer
+and read their figures. Figures are not judged: the bench is not a timed
+test.
 Usage: check-bench.py <build root> <source root>"""
 import json
 import os
@@ -56,6 +58,38 @@ try:
         if (None in values or values != sorted(values) or values[0] <= 0
                 or ph.get("dtlsConnected") is None):
             failures.append(f"{mode}: phases out of order: {ph}")
+    def load(name):
+        path = os.path.join(out, name)
+        if not os.path.exists(path):
+            failures.append(f"no {name}")
+            return {}
+        return json.load(open(path))
+
+    # Cost per viewer: each count measured for both senders, viewers served.
+    viewers = load("viewers.json").get("results", [])
+    for mode in ("ours", "baseline"):
+        got = sorted(r["viewers"] for r in viewers if r["mode"] == mode)
+        if got != [0, 1, 2]:
+            failures.append(f"viewers: {mode} measured for {got}, not 0, 1, 2")
+    for r in viewers:
+        if r["failed"] or r["cpuPercent"] is None or not 0 < r["rssMiB"] < 4096:
+            failures.append(f"viewers: figures not sane: {r}")
+        elif r["viewers"] and not 0 <= r["missedPercent"] < 50:
+            failures.append(f"viewers: {r['mode']} {r['viewers']} viewers missed "
+                            f"{r['missedPercent']}% of frames")
+        elif r["mode"] == "ours" and r["cpuPercent"] <= 0:
+            failures.append(f"viewers: the streamer encodes, yet used no CPU: {r}")
+    # Churn: every session served, resources read before and after.
+    churn = load("churn.json")
+    for mode in ("ours", "baseline"):
+        r = churn.get(mode, {})
+        if r.get("failed") != 0 or r.get("after", {}).get("fds", 0) <= 0:
+            failures.append(f"churn: {mode}: {r}")
+    # Start: the streamer became ready, after it listened.
+    start = load("start.json")
+    o = start.get("ours", {})
+    if o.get("ready") is None or o.get("listening") is None or o["ready"] < o["listening"]:
+        failures.append(f"start: figures not sane: {o}")
 finally:
     shutil.rmtree(out, ignore_errors=True)
 for f in failures:

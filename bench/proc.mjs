@@ -1,0 +1,124 @@
+// bench/proc.mjs: what the cost-per-viewer, churn and start-up benches share:
+// a sender process's resources read from /proc, the werift viewer run as a
+// child, and the table printer.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const viewerScript = path.join(root, 'tests', 'e2e', 'werift-viewer.mjs');
+// USER_HZ: 100 on every Linux this runs on (sysconf is not reachable from node).
+const TICKS = 100;
+
+/** CPU ticks (user + system) of pid and its threads; null once it is gone. */
+function cpuTicks(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may hold spaces: utime is the 14th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+function statusField(pid, name) {
+  const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${name}:\\s+(\\d+)`, 'm'));
+  return m ? Number(m[1]) : null;
+}
+
+/** Inodes of the UDP sockets open in this network namespace. */
+function udpInodes() {
+  const inodes = new Set();
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text = '';
+    try { text = fs.readFileSync(file, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 9) inodes.add(cols[9]);
+    }
+  }
+  return inodes;
+}
+
+/** RSS (KiB), threads, open fds and UDP sockets of pid, now. */
+export function resources(pid) {
+  const links = fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+    try { return fs.readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ''; }
+  });
+  const udp = udpInodes();
+  const sockets = links.map((l) => l.match(/^socket:\[(\d+)\]$/)).filter(Boolean).map((m) => m[1]);
+  return {
+    rssKiB: statusField(pid, 'VmRSS'),
+    threads: statusField(pid, 'Threads'),
+    fds: links.length,
+    udpSockets: sockets.filter((inode) => udp.has(inode)).length,
+  };
+}
+
+/** Starts measuring pid's CPU; stop() gives % of one core since the start. */
+export function cpuMeter(pid) {
+  const t0 = process.hrtime.bigint();
+  const c0 = cpuTicks(pid);
+  return {
+    stop() {
+      const c1 = cpuTicks(pid);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (c0 === null || c1 === null || seconds <= 0) return null;
+      return ((c1 - c0) / TICKS / seconds) * 100;
+    },
+  };
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One werift viewer (tests/e2e/werift-viewer.mjs --seconds) of url; resolves
+ * with its JSON report ({ok, error, frames: {complete, incomplete, windowMs},
+ * firstVideoMs, ...}).
+ */
+export function viewer(url, protocol, seconds, timeout = seconds + 30) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [viewerScript, '--signalling', url, '--protocol', protocol,
+      '--seconds', String(seconds), '--timeout', String(timeout)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        resolve({ ok: false, error: `viewer exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}` });
+      }
+    });
+  });
+}
+
+/** Parses `--name value` options into opts (numbers where opts has one). */
+export function parseArgs(argv, opts, script) {
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    if (!(key in opts)) {
+      console.error(`${script}: unknown option ${argv[i]}`);
+      process.exit(2);
+    }
+    const value = argv[++i];
+    opts[key] = typeof opts[key] === 'number' ? Number(value) : value;
+  }
+  return opts;
+}
+
+export const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
+export const ratio = (a, b) => (a === null || b === null || a === undefined || b === undefined || !b ? '-' : (a / b).toFixed(2));
+
+/** Prints rows [name, ...cells] under a header, first column left-aligned. */
+export function printTable(title, header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)) + (i ? 2 : 0));
+  console.log(`\n${title}`);
+  const line = (cells) => cells.map((c, i) => (i ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join('');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
