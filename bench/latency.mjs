@@ -2,10 +2,13 @@
 // streamer against the baseline sender, sessions interleaved in one run
 // (these machines are noisy: only ratios from one run mean anything).
 //   node bench/latency.mjs --ours ws://127.0.0.1:P/sign_in --baseline ws://127.0.0.1:Q/
-//        [--ours-playout-delay ws://...] [--sessions 3] [--frames 150] [--warmup 30]
-//        [--label 720p30] [--out FILE]
-// --ours-playout-delay: the streamer again with playout-delay=true, a third
-// column (the extension's effect, measured in the same run).
+//        [--column NAME=ws://...]... [--sessions 3] [--frames 150] [--warmup 30]
+//        [--steady SECONDS] [--label 720p30] [--out FILE]
+// --column: another streamer (our protocol), another column: e.g. the sink
+// with playout-delay=true, the effect of one setting measured in the same
+// run. --steady S: sessions last S seconds more, and the last --frames
+// frames are measured again as "steady": Chromium's timing settles over
+// tens of seconds, and the first seconds after a viewer joins differ.
 // Each session is a fresh page of headless Chromium (bench/page.html). It
 // prints a table and writes the figures as JSON (--out).
 
@@ -15,16 +18,23 @@ import { fileURLToPath } from 'node:url';
 import { closeAll, launchChromium, serveStatic } from '../tests/e2e/chromium-common.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const opts = { sessions: 3, frames: 150, warmup: 30, label: '', out: '', chromium: '/usr/bin/chromium' };
+const opts = { sessions: 3, frames: 150, warmup: 30, steady: 0, label: '', out: '', chromium: '/usr/bin/chromium' };
+const columns = [];
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
   const value = argv[++i];
-  if (!(key in opts) && !['ours', 'baseline', 'ours-playout-delay'].includes(key)) {
+  if (key === 'column' && /^[\w-]+=/.test(value || '')) {
+    const name = value.slice(0, value.indexOf('='));
+    columns.push(name);
+    opts[name] = value.slice(name.length + 1);
+    continue;
+  }
+  if (!(key in opts) && !['ours', 'baseline'].includes(key)) {
     console.error(`latency.mjs: unknown option --${key}`);
     process.exit(2);
   }
-  opts[key] = ['sessions', 'frames', 'warmup'].includes(key) ? Number(value) : value;
+  opts[key] = ['sessions', 'frames', 'warmup', 'steady'].includes(key) ? Number(value) : value;
 }
 if (!opts.ours || !opts.baseline) {
   console.error('latency.mjs: --ours and --baseline are required');
@@ -48,7 +58,7 @@ async function session(context, base, mode) {
   const url = opts[mode];
   const protocol = mode === 'baseline' ? 'baseline' : 'ours';
   try {
-    await page.goto(`${base}/bench/page.html?mode=${protocol}&frames=${opts.frames + opts.warmup}` +
+    await page.goto(`${base}/bench/page.html?mode=${protocol}&frames=${opts.frames + opts.warmup + opts.steady * 30}` +
       `&url=${encodeURIComponent(url)}`);
     await page.waitForFunction(() => window.benchResult, null, { timeout: 90000, polling: 100 });
     return await page.evaluate(() => window.benchResult);
@@ -61,7 +71,8 @@ async function session(context, base, mode) {
 
 function summarize(results) {
   const ok = results.filter((r) => !r.error);
-  const frames = ok.flatMap((r) => r.frames.slice(opts.warmup));
+  const start = (r) => r.frames.slice(opts.warmup, opts.warmup + opts.frames);
+  const frames = ok.flatMap(start);
   const out = {
     sessions: results.length,
     failed: results.length - ok.length,
@@ -77,11 +88,20 @@ function summarize(results) {
   }
   out.received.min = frames.length ? Math.min(...frames.map((f) => f.received)) : null;
   // The issue's headline figure: the median over sessions of each one's p50.
-  out.display.sessionMedianP50 = median(ok.map((r) => median(r.frames.slice(opts.warmup).map((f) => f.display))));
+  out.display.sessionMedianP50 = median(ok.map((r) => median(start(r).map((f) => f.display))));
+  if (opts.steady) {
+    const steady = ok.map((r) => r.frames.slice(-opts.frames));
+    const all = steady.flat();
+    out.steady = {
+      received: { p50: quantile(all.map((f) => f.received), 0.5), p95: quantile(all.map((f) => f.received), 0.95) },
+      display: { p50: quantile(all.map((f) => f.display), 0.5), p95: quantile(all.map((f) => f.display), 0.95),
+        sessionMedianP50: median(steady.map((f) => median(f.map((x) => x.display)))) },
+    };
+  }
   // Each session's own p50s: the display wait after receipt is where the
   // compositor's vsync phase shows.
   out.perSession = ok.map((r) => {
-    const f = r.frames.slice(opts.warmup);
+    const f = start(r);
     return {
       receivedP50: median(f.map((x) => x.received)), displayP50: median(f.map((x) => x.display)),
       displayAfterReceiptP50: median(f.map((x) => x.display - x.received)),
@@ -102,7 +122,7 @@ async function main() {
   const server = await serveStatic(root, () => {});
   const base = `http://127.0.0.1:${server.address().port}`;
   const { context, userDataDir } = await launchChromium(opts.chromium, 'nvcf-bench-');
-  const modes = ['ours', 'baseline', ...(opts['ours-playout-delay'] ? ['ours-playout-delay'] : [])];
+  const modes = ['ours', 'baseline', ...columns];
   const results = Object.fromEntries(modes.map((m) => [m, []]));
   try {
     for (let i = 0; i < opts.sessions; i++) {
@@ -127,11 +147,17 @@ async function main() {
     ['display p50', (r) => r.display.p50], ['display p95', (r) => r.display.p95],
     ['display p99', (r) => r.display.p99],
     ['display p50, median of sessions', (r) => r.display.sessionMedianP50],
+    ...(opts.steady ? [
+      [`steady: received p50`, (r) => r.steady.received.p50], ['steady: received p95', (r) => r.steady.received.p95],
+      ['steady: display p50', (r) => r.steady.display.p50], ['steady: display p95', (r) => r.steady.display.p95],
+      ['steady: display p50, median of sessions', (r) => r.steady.display.sessionMedianP50],
+    ] : []),
     ...RECEIVER.map((k) => [`receiver ${k} (ms/frame)`, (r) => r.receiver[k]]),
     ...PHASES.map((p) => [`${p} (ms after socket)`, (r) => r.phases[p]]),
   ];
   console.log(`\n${opts.label || 'latency'}: ${opts.sessions} sessions each, ${opts.frames} frames ` +
-    `after ${opts.warmup} warm-up; ratio = ours / baseline`);
+    `after ${opts.warmup} warm-up${opts.steady ? ` and the last ${opts.frames} of ${opts.steady} s more (steady)` : ''}; ` +
+    'ratio = ours / baseline');
   const others = modes.filter((m) => m !== 'ours' && m !== 'baseline');
   console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}` +
     others.map((m) => m.padStart(m.length + 3)).join(''));

@@ -225,5 +225,5 @@ function runBaseline() {
   stop = () => { pc.close(); ws.close(); };
 }
 
-setTimeout(() => finish(`timeout: ${frames.length} of ${wanted} frames`), 60000);
+setTimeout(() => finish(`timeout: ${frames.length} of ${wanted} frames`), Math.max(60000, wanted * 100));
 if (mode === 'baseline') runBaseline(); else runOurs();

@@ -27,43 +27,50 @@ try:
     print(run.stdout[-3000:])
     if run.returncode != 0:
         failures.append(f"scripts/bench --quick exited {run.returncode}: {run.stderr[-2000:]}")
-    path = os.path.join(out, "latency-640x360.json")
-    report = json.load(open(path)) if os.path.exists(path) else {}
-    for mode in ("ours", "baseline", "ours-playout-delay"):
-        r = report.get(mode)
-        if not r:
-            failures.append(f"no figures for {mode}")
-            continue
-        # 90 frames read per session, 30 of them warm-up; a few dropped as
-        # mispaired (page.mjs).
-        if r["failed"] or r["frames"] < 45:
-            failures.append(f"{mode}: {r['failed']} failed sessions, {r['frames']} frames: "
-                            f"{r['errors']}")
-            continue
-        if r["unreadable"] > r["frames"] // 10:
-            failures.append(f"{mode}: {r['unreadable']} frames without a readable stamp")
-        if r["mispaired"] > r["frames"] // 4:
-            failures.append(f"{mode}: {r['mispaired']} frames drawn with another's metadata")
-        rec, disp = r["received"], r["display"]
-        if not (0 < rec["min"] <= rec["p50"] <= rec["p95"] <= rec["p99"] < 1000):
-            failures.append(f"{mode}: received figures not sane: {rec}")
-        if not (disp["p50"] >= rec["p50"] and disp["p99"] < 1000):
-            failures.append(f"{mode}: display figures not sane: {disp} (received {rec})")
-        ph = r["phases"]
-        # Chromium may dispatch the connection-state events after the first
-        # frame's callback: only the socket, the offer and the first frame
-        # are ordered.
-        order = ["wsOpen", "offer", "firstFrame"]
-        values = [ph.get(k) for k in order]
-        if (None in values or values != sorted(values) or values[0] <= 0
-                or ph.get("dtlsConnected") is None):
-            failures.append(f"{mode}: phases out of order: {ph}")
+
     def load(name):
         path = os.path.join(out, name)
         if not os.path.exists(path):
             failures.append(f"no {name}")
             return {}
         return json.load(open(path))
+
+    # Latency, video only and with audio: every column's figures sane.
+    for name, modes in (("latency-640x360.json", ("ours", "baseline", "ours-playout-delay")),
+                        ("latency-av.json", ("ours", "baseline", "ours-lip-sync"))):
+        report = load(name)
+        for mode in modes:
+            r = report.get(mode)
+            if not r:
+                failures.append(f"{name}: no figures for {mode}")
+                continue
+            # 90 frames read per session, 30 of them warm-up; a few dropped
+            # as mispaired (page.mjs).
+            if r["failed"] or r["frames"] < 45:
+                failures.append(f"{name}: {mode}: {r['failed']} failed sessions, "
+                                f"{r['frames']} frames: {r['errors']}")
+                continue
+            if r["unreadable"] > r["frames"] // 10:
+                failures.append(f"{name}: {mode}: {r['unreadable']} frames without a stamp")
+            if r["mispaired"] > r["frames"] // 4:
+                failures.append(f"{name}: {mode}: {r['mispaired']} frames drawn with another's "
+                                "metadata")
+            rec, disp = r["received"], r["display"]
+            if not (0 < rec["min"] <= rec["p50"] <= rec["p95"] <= rec["p99"] < 1000):
+                failures.append(f"{name}: {mode}: received figures not sane: {rec}")
+            if not (disp["p50"] >= rec["p50"] and disp["p99"] < 1000):
+                failures.append(f"{name}: {mode}: display figures not sane: {disp} "
+                                f"(received {rec})")
+            ph = r["phases"]
+            # Chromium may dispatch the connection-state events after the
+            # first frame's callback: only the socket, the offer and the
+            # first frame are ordered.
+            order = ["wsOpen", "offer", "firstFrame"]
+            values = [ph.get(k) for k in order]
+            if (None in values or values != sorted(values) or values[0] <= 0
+                    or ph.get("dtlsConnected") is None):
+                failures.append(f"{name}: {mode}: phases out of order: {ph}")
+
 
     # Cost per viewer: each count measured for both senders, viewers served.
     viewers = load("viewers.json").get("results", [])

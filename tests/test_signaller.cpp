@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -1173,6 +1174,47 @@ TEST_F(Signaller, ViewerLeavingDuringShutdown) {
   }
   std::lock_guard<std::mutex> l(criticals.lock);
   EXPECT_EQ(criticals.n, 0) << criticals.first;
+}
+
+/* Without lip-sync (the default) audio is offered in a media stream of its
+ * own, so browsers do not hold video back to the audio's playout; with it,
+ * both name one stream. Every msid the offer carries for a section (a=msid
+ * or a=ssrc msid:) is checked. */
+TEST_F(Signaller, AudioInItsOwnStreamUnlessLipSync) {
+  /* The stream ids one m-section names. */
+  auto streams_of = [](const std::string& sdp, const std::string& kind) {
+    std::set<std::string> ids;
+    bool in = false;
+    std::istringstream lines(sdp);
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      if (line.rfind("m=", 0) == 0)
+        in = line.rfind("m=" + kind + " ", 0) == 0;
+      size_t at = line.rfind("a=msid:", 0) == 0 ? 7 : line.find(" msid:");
+      if (!in || at == std::string::npos || line.rfind("a=", 0) != 0)
+        continue;
+      at += line.rfind("a=msid:", 0) == 0 ? 0 : 6;
+      ids.insert(line.substr(at, line.find(' ', at) - at));
+    }
+    return ids;
+  };
+  for (bool on : {false, true}) {
+    auto s = playing(std::string(on ? "lip-sync=true" : "") + " audiotestsrc is-live=true ! sink.");
+    WsClient a;
+    connect_gst(a, *s);
+    std::string sid = start_session(a, producer_id(a));
+    ASSERT_FALSE(sid.empty());
+    auto offer = a.next_matching(
+        [](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+    ASSERT_TRUE(offer) << "no offer";
+    std::string sdp = (*offer)["sdp"]["sdp"].str();
+    auto video = streams_of(sdp, "video"), audio = streams_of(sdp, "audio");
+    ASSERT_EQ(video.size(), 1u) << sdp;
+    ASSERT_EQ(audio.size(), 1u) << sdp;
+    EXPECT_EQ(*video.begin() == *audio.begin(), on) << sdp;
+    end_session(a, *s, sid);
+  }
 }
 
 /* The playout-delay header extension is offered on video with

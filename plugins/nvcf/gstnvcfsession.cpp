@@ -79,6 +79,42 @@ struct GstNvcfSession::Impl {
 
 /* ------------------------------------------------------------- negotiation */
 
+/* webrtcbin names one media stream for every track (its msid, the CNAME
+ * before GStreamer 1.24), and browsers synchronise the tracks of a
+ * stream: Chromium delays video to the audio's playout. Without lip sync,
+ * audio gets a media stream of its own, in both ways an offer names it
+ * (a=msid and the a=ssrc msid: of older senders). */
+static void separate_audio_stream(GstSDPMessage* sdp) {
+  for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
+    auto* media = const_cast<GstSDPMedia*>(gst_sdp_message_get_media(sdp, i));
+    if (g_strcmp0(gst_sdp_media_get_media(media), "audio") != 0)
+      continue;
+    for (guint a = 0; a < gst_sdp_media_attributes_len(media); a++) {
+      const GstSDPAttribute* attr = gst_sdp_media_get_attribute(media, a);
+      if (!attr->value)
+        continue;
+      std::string value = attr->value;
+      /* "<stream> <track>" or "<ssrc> msid:<stream> <track>" */
+      size_t start = 0;
+      if (g_strcmp0(attr->key, "ssrc") == 0) {
+        size_t m = value.find(" msid:");
+        if (m == std::string::npos)
+          continue;
+        start = m + 6;
+      } else if (g_strcmp0(attr->key, "msid") != 0) {
+        continue;
+      }
+      size_t end = value.find(' ', start);
+      if (end == std::string::npos || end == start)
+        continue;
+      value.insert(end, "-audio");
+      GstSDPAttribute replaced;
+      gst_sdp_attribute_set(&replaced, attr->key, value.c_str());
+      gst_sdp_media_replace_attribute(media, a, &replaced);
+    }
+  }
+}
+
 static void on_offer_created(GstPromise* promise, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   const GstStructure* reply = gst_promise_get_reply(promise);
@@ -98,6 +134,8 @@ static void on_offer_created(GstPromise* promise, gpointer user_data) {
     impl->cb.failed("cannot create an offer: " + why);
     return;
   }
+  if (!impl->config.lip_sync)
+    separate_audio_stream(offer->sdp);
   /* set-local-description is queued before the offer goes out, so a quick
    * answer's set-remote-description always runs after it. The queued task
    * (which starts gathering) cannot run before this callback returns: both

@@ -35,6 +35,7 @@ struct GstNvcfSessionConfig {
   bool relay_only = false; /* ice-transport-policy=relay */
   bool live = true;        /* live input: sent unsynced, at once */
   bool playout_delay = false; /* zero playout-delay extension on video */
+  bool lip_sync = false;      /* audio in the video's media stream */
 };
 
 struct GstNvcfSessionCallbacks {

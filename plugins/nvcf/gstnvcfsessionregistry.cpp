@@ -307,6 +307,7 @@ GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
   config.ice_addresses = s.ice_address_list();
   config.live = upstream_live(element_);
   config.playout_delay = s.playout_delay;
+  config.lip_sync = s.lip_sync;
   return config;
 }
 

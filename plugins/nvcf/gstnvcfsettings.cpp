@@ -131,6 +131,13 @@ void gst_nvcf_settings_install(GObjectClass* gobject_class) {
                            "sessions",
                            FALSE, rw));
   g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_LIP_SYNC,
+      g_param_spec_boolean("lip-sync", "Lip sync",
+                           "Offer audio and video as one media stream, which browsers play "
+                           "in sync by delaying video to the audio; off by default, so video "
+                           "is shown as soon as it arrives (see the README); for new sessions",
+                           FALSE, rw));
+  g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_KEEPALIVE_INTERVAL,
       g_param_spec_uint("keepalive-interval", "WebSocket keepalive",
                         "Seconds between WebSocket pings to each signalling client, so "
@@ -233,6 +240,9 @@ bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value
     case GST_NVCF_PROP_PLAYOUT_DELAY:
       s.playout_delay = g_value_get_boolean(value);
       break;
+    case GST_NVCF_PROP_LIP_SYNC:
+      s.lip_sync = g_value_get_boolean(value);
+      break;
     case GST_NVCF_PROP_KEEPALIVE_INTERVAL:
       s.keepalive_interval_s = g_value_get_uint(value);
       break;
@@ -298,6 +308,9 @@ bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value
       break;
     case GST_NVCF_PROP_PLAYOUT_DELAY:
       g_value_set_boolean(value, s.playout_delay);
+      break;
+    case GST_NVCF_PROP_LIP_SYNC:
+      g_value_set_boolean(value, s.lip_sync);
       break;
     case GST_NVCF_PROP_KEEPALIVE_INTERVAL:
       g_value_set_uint(value, s.keepalive_interval_s);

@@ -70,6 +70,10 @@ struct Settings {
    * expects to display each frame later (37 ms after capture at 720p30,
    * against 19 ms without; README, Performance). */
   bool playout_delay = false;
+  /* Audio and video in one media stream, so browsers play them in sync.
+   * Off by default: Chromium then holds video back to the audio's jitter
+   * buffer, a delay interactive use does not want (README, Performance). */
+  bool lip_sync = false;
   /* Below the 7 s idle timeouts of NVIDIA's sample HAProxy configuration, so
    * a quiet signalling socket is not cut by the proxy mid-session. */
   unsigned keepalive_interval_s = 5;
