@@ -1,15 +1,18 @@
-// bench/ready.mjs: launcher start to ready. Starts `nvcf-streamer` (its
-// default pipeline) again and again and times, from the exec: the control
-// server answering at all, and GET /v1/streaming/ready answering 200 (media
-// flowing, a session can start). The baseline sender has no readiness: its
-// figure is the WebSocket port accepting connections.
+// bench/ready.mjs: launcher start to ready, and the process's first
+// session. Starts `nvcf-streamer` (its default pipeline) again and again
+// and times, from the exec: the control server answering at all, and GET
+// /v1/streaming/ready answering 200 (media flowing, a session can start);
+// then one werift viewer's first video packet after its socket opened (a
+// process's first session is the one NVCF's exit policy serves). The
+// baseline sender has no readiness: its ready is the WebSocket port
+// accepting connections.
 //   node bench/ready.mjs --streamer PATH --baseline-sender PATH --source 'GST...'
 //        [--runs 5] [--label L] [--out FILE]
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { fmt, parseArgs, printTable, ratio, sleep } from './proc.mjs';
+import { fmt, parseArgs, printTable, ratio, sleep, viewer } from './proc.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   streamer: '', 'baseline-sender': '', source: '', runs: 5, label: '', out: '',
@@ -74,8 +77,9 @@ async function ours() {
   const url = `http://127.0.0.1:${control}/v1/streaming/ready`;
   const listening = await until(t0, async () => (await status(url)) !== 0);
   const ready = await until(t0, async () => (await status(url)) === 200);
+  const first = ready === null ? null : await viewer(`ws://127.0.0.1:${streaming}/sign_in`, 'ours', 0.5);
   await stop(child);
-  return { listening, ready };
+  return { listening, ready, firstVideo: first && first.ok ? first.firstVideoMs : null };
 }
 
 async function baseline() {
@@ -83,8 +87,9 @@ async function baseline() {
   const t0 = process.hrtime.bigint();
   const child = spawn(opts['baseline-sender'], [String(port), `${opts.source} ! rtph264pay`], { stdio: 'ignore' });
   const listening = await until(t0, () => connects(port));
+  const first = listening === null ? null : await viewer(`ws://127.0.0.1:${port}/`, 'baseline', 0.5);
   await stop(child);
-  return { listening, ready: listening };
+  return { listening, ready: listening, firstVideo: first && first.ok ? first.firstVideoMs : null };
 }
 
 async function main() {
@@ -99,14 +104,18 @@ async function main() {
   };
   const summary = Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, {
     listening: median(r.map((x) => x.listening)), ready: median(r.map((x) => x.ready)),
-    failed: r.filter((x) => x.ready === null).length,
+    firstVideo: median(r.map((x) => x.firstVideo)),
+    failed: r.filter((x) => x.ready === null || x.firstVideo === null).length,
   }]));
-  printTable(`${opts.label || 'start'}: ms from exec, median of ${opts.runs}; the baseline's ready = listening`,
+  printTable(`${opts.label || 'start'}: ms from exec (first session: from its socket), median of ` +
+    `${opts.runs}; the baseline's ready = listening`,
     ['figure', 'ours', 'baseline', 'ratio'], [
       ['listening', fmt(summary.ours.listening), fmt(summary.baseline.listening),
         ratio(summary.ours.listening, summary.baseline.listening)],
       ['ready 200', fmt(summary.ours.ready), fmt(summary.baseline.ready),
         ratio(summary.ours.ready, summary.baseline.ready)],
+      ['first session: socket to video', fmt(summary.ours.firstVideo), fmt(summary.baseline.firstVideo),
+        ratio(summary.ours.firstVideo, summary.baseline.firstVideo)],
     ]);
   const report = { label: opts.label, date: new Date().toISOString(), options: opts, runs, ...summary };
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);

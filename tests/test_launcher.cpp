@@ -9,6 +9,7 @@
 #include <map>
 
 #include "nvcfproc.h"
+#include "nvcftest.h"
 #include "pipelinefile.h"
 
 using nvcf::prepare_pipeline;
@@ -142,4 +143,26 @@ TEST(Launcher, StopsCleanlyOnSigterm) {
 }
 TEST(Launcher, StopsCleanlyOnSigint) {
   stop_with(SIGINT);
+}
+
+/* The first viewer does not wait for the DTLS certificate: a fresh
+ * streamer has made it (GStreamer's dtlsdec says so at DEBUG) by the time
+ * it first answers ready. It used to be made in the first session's offer,
+ * 0.1-3 s of RSA key generation, and under the exit policy every
+ * container's one session is a first one. */
+TEST(Launcher, CertificateMadeBeforeReady) {
+  nvcftest::Child c("nvcf-streamer");
+  ASSERT_TRUE(c.start({NVCF_STREAMER_PATH, "--pipeline", "default"},
+                      {{"CONTROL_SERVER_PORT", "0"},
+                       {"STREAMING_SERVER_PORT", "0"},
+                       {"GST_DEBUG", "dtlsdec:5"},
+                       {"GST_DEBUG_NO_COLOR", "1"}}));
+  std::string line = c.line("nvcf-streamer: control-port=", 30000);
+  ASSERT_FALSE(line.empty()) << c.describe();
+  unsigned port = std::stoul(line.substr(line.find('=') + 1));
+  ASSERT_TRUE(nvcftest::wait_ready_status(port, 200, 30000)) << c.describe();
+  EXPECT_NE(c.err().find("no agent with generated cert found"), std::string::npos)
+      << "ready before the DTLS certificate was made\n"
+      << c.err().substr(0, 4000);
+  c.stop();
 }

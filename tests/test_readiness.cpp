@@ -40,6 +40,22 @@ TEST(Readiness, MediaStaysAcrossReset) {
   EXPECT_EQ(r.state(), ReadyState::Starting);
 }
 
+/* The first viewer must not wait for the warm-up (the DTLS certificate):
+ * not ready during it, and a restart (reset) does not forget it. */
+TEST(Readiness, NotReadyWhileWarmingUp) {
+  auto r = started();
+  EXPECT_TRUE(r.set_warming_up(true));
+  EXPECT_EQ(r.state(), ReadyState::Starting);
+  EXPECT_FALSE(r.accepts_sessions());
+  EXPECT_TRUE(r.set_warming_up(false));
+  EXPECT_EQ(r.state(), ReadyState::Ready);
+  r.set_warming_up(true);
+  r.reset();
+  r.set_servers_listening(true);
+  r.set_pipeline_playing(true);
+  EXPECT_EQ(r.state(), ReadyState::Starting) << "reset forgot the warm-up";
+}
+
 TEST(Readiness, PlayingAloneIsNotReady) {
   Readiness r;
   r.set_pipeline_playing(true);

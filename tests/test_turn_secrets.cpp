@@ -151,6 +151,8 @@ TEST(TurnSecrets, RelayWorksAndPasswordIsNowhere) {
       nvcftest::http(s.control_port(), "POST", "/v1/streaming/creds", "application/json", creds)
           .status,
       200u);
+  /* A viewer comes once the streamer says it is ready, as NVCF sends one. */
+  ASSERT_TRUE(nvcftest::wait_ready_state(s.control_port(), "ready", 20000));
 
   nvcftest::Child viewer("viewer");
   viewer.start({nvcftest::program("node"), nvcftest::e2e_path("werift-viewer.mjs"), "--signalling",

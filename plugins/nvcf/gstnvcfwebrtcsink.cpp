@@ -33,6 +33,7 @@
 
 #include "core/config.h"
 #include "gstnvcfcontrolserver.h"
+#include "gstnvcfwarmup.h"
 #include "gstnvcflifecycle.h"
 #include "gstnvcfserviceloop.h"
 #include "gstnvcfsessionregistry.h"
@@ -259,12 +260,22 @@ static GstStateChangeReturn gst_nvcf_webrtc_sink_change_state(GstElement* elemen
   auto* priv = self->priv;
 
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
+    case GST_STATE_CHANGE_NULL_TO_READY: {
       if (!start_servers(self)) {
         stop_servers(self);
         return GST_STATE_CHANGE_FAILURE;
       }
+      /* Not ready until the process is warm (the DTLS certificate, the
+       * session's plugins), so the first viewer does not wait for it;
+       * done may run on the warm-up's thread. */
+      priv->lifecycle->update([](nvcf::Readiness& r) { return r.set_warming_up(true); });
+      auto* ref = GST_NVCF_WEBRTC_SINK(gst_object_ref(self));
+      gst_nvcf_warmup([ref] {
+        ref->priv->lifecycle->update([](nvcf::Readiness& r) { return r.set_warming_up(false); });
+        gst_object_unref(ref);
+      });
       break;
+    }
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       priv->lifecycle->update([](nvcf::Readiness& r) { return r.set_pipeline_playing(false); });
       break;
@@ -289,6 +300,8 @@ static GstStateChangeReturn gst_nvcf_webrtc_sink_change_state(GstElement* elemen
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       stop_servers(self);
+      if (!gst_nvcf_warmup_wait(10 * G_USEC_PER_SEC))
+        GST_WARNING_OBJECT(self, "the warm-up is still running after 10 s");
       break;
     default:
       break;

@@ -26,6 +26,10 @@ bool Readiness::set_media_flowing(bool flowing) {
   return update([&] { media_ = flowing; });
 }
 
+bool Readiness::set_warming_up(bool pending) {
+  return update([&] { warming_up_ = pending; });
+}
+
 bool Readiness::set_max_sessions(unsigned max_sessions) {
   return update([&] { max_sessions_ = max_sessions; });
 }
@@ -68,7 +72,7 @@ ReadyState Readiness::state() const {
     return ReadyState::Finished;
   if (draining_)
     return ReadyState::Draining;
-  if (!listening_ || !playing_ || !media_)
+  if (!listening_ || !playing_ || !media_ || warming_up_)
     return ReadyState::Starting;
   if (held >= max_sessions_)
     return awaiting_resume_ > 0 ? ReadyState::AwaitingResume : ReadyState::Busy;

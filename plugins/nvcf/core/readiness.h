@@ -36,6 +36,11 @@ class Readiness {
    * payloader chosen): a session started before would miss a stream. Not
    * cleared by reset(): it belongs to the pads, which outlive the servers. */
   bool set_media_flowing(bool flowing);
+  /* The process is still warming up (the DTLS certificate every session
+   * uses, an RSA key of up to seconds, and the session's plugins): the
+   * first viewer would wait for it. Not cleared by reset(): the warm-up
+   * belongs to the process. */
+  bool set_warming_up(bool pending);
   bool set_max_sessions(unsigned max_sessions);
   bool set_policy(SessionPolicy policy);
   /* Current counts: sessions with a connected client, and sessions kept
@@ -73,6 +78,7 @@ class Readiness {
   bool listening_ = false;
   bool playing_ = false;
   bool media_ = false;
+  bool warming_up_ = false;
   unsigned active_ = 0;
   unsigned awaiting_resume_ = 0;
   bool served_ = false;  // a session has run since reset()
