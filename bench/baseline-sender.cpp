@@ -8,7 +8,9 @@
  * and {"type":"ice","candidate","sdpMLineIndex"}; the client answers
  * {"type":"answer","sdp"} and sends its own "ice" messages.
  * Threads: the main loop owns the WebSocket connections and the
- * pipelines; webrtcbin's callbacks hop to it with g_main_context_invoke. */
+ * pipelines; webrtcbin's callbacks hop to it with g_main_context_invoke.
+ * A Peer is reference-counted: webrtcbin's callbacks and its offer promise
+ * may still run while, or after, its socket closes. */
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #define GST_USE_UNSTABLE_API
@@ -17,6 +19,7 @@
 #include <libsoup/soup.h>
 #include <nice/nice.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -30,7 +33,24 @@ struct Peer {
   SoupWebsocketConnection* ws;
   GstElement* pipeline = nullptr;
   GstElement* webrtc = nullptr;
+  std::atomic<int> refs{1};
+  std::atomic<bool> closed{false};
 };
+
+Peer* peer_ref(Peer* peer) {
+  peer->refs++;
+  return peer;
+}
+
+void peer_unref(gpointer data, GClosure* = nullptr) {
+  auto* peer = static_cast<Peer*>(data);
+  if (--peer->refs > 0)
+    return;
+  gst_object_unref(peer->webrtc);
+  gst_object_unref(peer->pipeline);
+  g_object_unref(peer->ws);
+  delete peer;
+}
 
 /* {"type": type, <string fields>[, "sdpMLineIndex": mline]} to ws. */
 void send_message(SoupWebsocketConnection* ws, const std::string& type,
@@ -85,9 +105,12 @@ void on_main(SoupWebsocketConnection* ws, Fn fn) {
 void on_offer(GstPromise* promise, gpointer data) {
   auto* peer = static_cast<Peer*>(data);
   GstWebRTCSessionDescription* offer = nullptr;
-  gst_structure_get(gst_promise_get_reply(promise), "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
-                    &offer, NULL);
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (reply && !peer->closed)
+    gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
   gst_promise_unref(promise);
+  if (!offer)
+    return;
   g_signal_emit_by_name(peer->webrtc, "set-local-description", offer, NULL);
   std::string sdp;
   gchar* text = gst_sdp_message_as_text(offer->sdp);
@@ -100,8 +123,10 @@ void on_offer(GstPromise* promise, gpointer data) {
 }
 
 void on_negotiation_needed(GstElement* webrtc, gpointer data) {
-  g_signal_emit_by_name(webrtc, "create-offer", NULL,
-                        gst_promise_new_with_change_func(on_offer, data, nullptr));
+  g_signal_emit_by_name(
+      webrtc, "create-offer", NULL,
+      gst_promise_new_with_change_func(on_offer, peer_ref(static_cast<Peer*>(data)),
+                                       [](gpointer p) { peer_unref(p); }));
 }
 
 void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
@@ -145,11 +170,11 @@ void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer d
 
 void on_closed(SoupWebsocketConnection* ws, gpointer data) {
   auto* peer = static_cast<Peer*>(data);
+  peer->closed = true;
+  g_signal_handlers_disconnect_by_data(peer->webrtc, peer);
+  g_signal_handlers_disconnect_by_data(ws, peer);
   gst_element_set_state(peer->pipeline, GST_STATE_NULL);
-  gst_object_unref(peer->webrtc);
-  gst_object_unref(peer->pipeline);
-  g_object_unref(ws);
-  delete peer;
+  peer_unref(peer);
 }
 
 void on_websocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketConnection* ws,
@@ -182,10 +207,15 @@ void on_websocket(SoupServer*, SoupServerMessage*, const char*, SoupWebsocketCon
   }
   if (ice)
     gst_object_unref(ice);
-  g_signal_connect(peer->webrtc, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed), peer);
-  g_signal_connect(peer->webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate), peer);
-  g_signal_connect(ws, "message", G_CALLBACK(on_message), peer);
-  g_signal_connect(ws, "closed", G_CALLBACK(on_closed), peer);
+  /* Each handler holds the peer until it is disconnected (on close). */
+  g_signal_connect_data(peer->webrtc, "on-negotiation-needed", G_CALLBACK(on_negotiation_needed),
+                        peer_ref(peer), peer_unref, GConnectFlags(0));
+  g_signal_connect_data(peer->webrtc, "on-ice-candidate", G_CALLBACK(on_ice_candidate),
+                        peer_ref(peer), peer_unref, GConnectFlags(0));
+  g_signal_connect_data(ws, "message", G_CALLBACK(on_message), peer_ref(peer), peer_unref,
+                        GConnectFlags(0));
+  g_signal_connect_data(ws, "closed", G_CALLBACK(on_closed), peer_ref(peer), peer_unref,
+                        GConnectFlags(0));
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
 }
 
