@@ -96,7 +96,8 @@ if failures:
 def containers_of(name):
     listing = subprocess.run(["buildah", "containers", "--json"], capture_output=True, text=True)
     try:
-        return [c for c in json.loads(listing.stdout or "[]")
+        # buildah prints null, not [], when there are none.
+        return [c for c in json.loads(listing.stdout or "[]") or []
                 if c.get("imagename", "").endswith("/" + name + ":latest")]
     except ValueError:
         return []
