@@ -668,7 +668,8 @@ static void start_launcher(Launcher& c, std::vector<std::string> extra = {}) {
 TEST_F(Lifecycle, LauncherExitsAfterTheSession) {
   Launcher c;
   start_launcher(c);
-  pause(1000);  // media flowing
+  /* Sessions start once it is ready (media flowing, warm-up over). */
+  ASSERT_TRUE(c.wait_state("ready", 30000)) << c.child.describe();
   WsClient a;
   ASSERT_TRUE(a.connect(c.streaming, "/sign_in"));
   ASSERT_TRUE(a.next_message());

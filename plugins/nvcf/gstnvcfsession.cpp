@@ -17,22 +17,13 @@
 #include "core/codecs.h"
 #include "core/encoders.h"
 #include "core/input.h"
-#include "gstnvcfnavigation.h"
+#include "gstnvcfsessionimpl.h"
 #include "gstnvcfturn.h"
 
 GST_DEBUG_CATEGORY(gst_nvcf_session_debug); /* gstnvcfturn.cpp logs here too */
 #define GST_CAT_DEFAULT gst_nvcf_session_debug
 
 namespace {
-
-struct Branch {
-  GstNvcfStreamTap tap;
-  GstPad* tee_pad = nullptr;
-  GstElement *queue = nullptr, *pay = nullptr, *filter = nullptr;
-  GstPad* webrtc_pad = nullptr;
-  GstPad* webrtc_internal = nullptr; /* its ghost pad's internal pad */
-  GstCaps* caps = nullptr;           /* negotiated RTP caps, once known */
-};
 
 /* "turn://user:pass@host:port" -> "host:port", for logs. */
 std::string server_endpoint(const std::string& uri) {
@@ -44,38 +35,6 @@ std::string server_endpoint(const std::string& uri) {
 }
 
 }  // namespace
-
-struct GstNvcfSession::Impl {
-  GstBin* bin;                 /* fixed at construction */
-  GstNvcfSessionConfig config; /* fixed at construction */
-  GstNvcfSessionCallbacks cb;  /* fixed at construction */
-  /* Protected by lock for readers on other threads (ref_webrtc); written
-   * by start() and stop() on the loop thread. */
-  GstElement* webrtc = nullptr;
-  /* Loop thread (start/stop/request_key_unit); on_branch_caps reads and
-   * marks caps under lock while start() no longer changes the vector. */
-  std::vector<Branch> branches;
-  GstWebRTCDataChannel* control = nullptr; /* protected by lock */
-  GstWebRTCDataChannel* input = nullptr;   /* protected by lock */
-  std::string prefix;                      /* fixed: element names "session-" + id[0..8] */
-
-  /* A leaf lock: never held while emitting webrtcbin signals or calling
-   * the owner's callbacks. */
-  std::mutex lock;
-  unsigned caps_pending = 0;        /* protected by lock */
-  bool offered = false;             /* protected by lock */
-  unsigned local_candidates = 0;    /* protected by lock */
-  bool relay_seen = false;          /* protected by lock */
-  std::atomic<bool> stopped{false}; /* set once by stop() */
-  /* g_get_monotonic_time() when the transport first connected, 0 before:
-   * written once by on_connection_state, read by the tee probes. */
-  std::atomic<gint64> connected_at{0};
-  std::atomic<bool> branch_failed{false}; /* a branch refused media */
-  /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
-   * it: stats() there cannot be answered. Atomic: written there, read by
-   * any thread. */
-  std::atomic<GThread*> webrtc_thread{nullptr};
-};
 
 /* ------------------------------------------------------------- negotiation */
 
@@ -274,68 +233,6 @@ static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_d
     impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
 }
 
-/* ----------------------------------------------------------- data channels */
-
-static void reply_on(GstWebRTCDataChannel* channel, const std::string& text) {
-  g_signal_emit_by_name(channel, "send-string", text.c_str());
-}
-
-static std::string deliver(GstNvcfSession::Impl* impl, const std::string& mid, GstEvent* ev) {
-  return impl->cb.upstream(mid, ev);
-}
-
-static void on_channel_message(GstWebRTCDataChannel* channel, gchar* text, gpointer user_data) {
-  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
-  /* Data channel messages are emitted on webrtcbin's own thread. */
-  impl->webrtc_thread = g_thread_self();
-  if (impl->stopped || !text)
-    return;
-  gchar* label = NULL;
-  g_object_get(channel, "label", &label, NULL);
-  std::string name = label ? label : "";
-  g_free(label);
-
-  if (name == "control") {
-    nvcf::ControlParse p = nvcf::parse_control_message(text);
-    if (!p.id && p.request_type.empty()) {
-      /* Not a control request at all: application data. */
-      impl->cb.data(name, text);
-      return;
-    }
-    std::string error = p.error;
-    if (p.request) {
-      const nvcf::ControlRequest& rq = *p.request;
-      GstEvent* ev = nullptr;
-      if (rq.kind == nvcf::ControlRequest::Kind::Navigation)
-        ev = gst_nvcf_navigation_event_new(rq.navigation);
-      else
-        ev = gst_nvcf_custom_upstream_event_new(rq.structure_name, rq.structure_json, &error);
-      if (ev)
-        error = deliver(impl, rq.mid.value_or(""), ev);
-    }
-    if (!error.empty())
-      GST_INFO("[%s] control request refused: %s", impl->config.label.c_str(), error.c_str());
-    reply_on(channel, nvcf::control_reply(p.id, error));
-  } else if (name == "input") {
-    nvcf::InputParse p = nvcf::parse_input_message(text);
-    if (!p.event) {
-      GST_INFO("[%s] input refused: %s", impl->config.label.c_str(), p.error.c_str());
-      return;
-    }
-    std::string error =
-        deliver(impl, p.event->mid.value_or(""), gst_nvcf_navigation_event_new(*p.event));
-    if (!error.empty())
-      GST_INFO("[%s] input not delivered: %s", impl->config.label.c_str(), error.c_str());
-  } else {
-    impl->cb.data(name, text);
-  }
-}
-
-static void on_remote_channel(GstElement*, GstWebRTCDataChannel* channel, gpointer user_data) {
-  /* Channels the viewer opens carry application data. */
-  g_signal_connect(channel, "on-message-string", G_CALLBACK(on_channel_message), user_data);
-}
-
 /* ----------------------------------------------------------------- session */
 
 GstNvcfSession::GstNvcfSession(GstBin* bin, GstNvcfSessionConfig config,
@@ -528,7 +425,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   g_signal_connect(impl->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
                    impl);
   g_signal_connect(impl->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), impl);
-  g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(on_remote_channel), impl);
+  g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(gst_nvcf_session_on_remote_channel),
+                   impl);
   g_signal_connect(impl->webrtc, "deep-element-added", G_CALLBACK(on_send_path_element), impl);
   gst_bin_add(impl->bin, impl->webrtc);
 
@@ -617,7 +515,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   }
   for (auto* ch : {control, input})
     if (ch)
-      g_signal_connect(ch, "on-message-string", G_CALLBACK(on_channel_message), impl);
+      g_signal_connect(ch, "on-message-string", G_CALLBACK(gst_nvcf_session_on_channel_message),
+                       impl);
 
   for (auto& b : impl->branches) {
     for (GstElement* e : {b.filter, b.pay, b.queue})
@@ -711,26 +610,6 @@ static GstElement* ref_webrtc(GstNvcfSession::Impl* impl) {
   if (impl->stopped || !impl->webrtc)
     return NULL;
   return GST_ELEMENT(gst_object_ref(impl->webrtc));
-}
-
-bool GstNvcfSession::send_data(const std::string& text) {
-  GstWebRTCDataChannel* channel = NULL;
-  {
-    std::lock_guard<std::mutex> lock(impl_->lock);
-    if (impl_->control && !impl_->stopped)
-      channel = GST_WEBRTC_DATA_CHANNEL(gst_object_ref(impl_->control));
-  }
-  if (!channel)
-    return false;
-  GstWebRTCDataChannelState state;
-  g_object_get(channel, "ready-state", &state, NULL);
-  bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-  /* send-string queues the text into SCTP and returns: it never waits for
-   * webrtcbin's thread, so any thread may send, data-received's included. */
-  if (open)
-    reply_on(channel, text);
-  gst_object_unref(channel);
-  return open;
 }
 
 namespace {
