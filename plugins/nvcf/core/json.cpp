@@ -1,12 +1,78 @@
 #include "json.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
 namespace nvcf::json {
 
-bool nesting_within(std::string_view text, int max_depth) {
+namespace {
+
+/* Outside strings, JSON has only structure, literals and numbers. */
+bool json_token_byte(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         std::strchr(" \t\n\r{}[],:-+.", c);
+}
+
+/* json-glib reads more than it can write back: 1e999 becomes inf, which
+ * it writes as "inf.0", and a lone low surrogate escape ("\udc00")
+ * becomes bytes that are not UTF-8. Either would make what we echo or
+ * quote invalid JSON, so the tree must hold neither. Depth is bounded by
+ * prescan(). */
+bool representable(JsonNode* node, std::string* why) {
+  switch (JSON_NODE_TYPE(node)) {
+    case JSON_NODE_OBJECT: {
+      JsonObjectIter it;
+      const gchar* name = nullptr;
+      JsonNode* member = nullptr;
+      json_object_iter_init(&it, json_node_get_object(node));
+      while (json_object_iter_next(&it, &name, &member)) {
+        if (!g_utf8_validate(name, -1, nullptr)) {
+          *why = "a member name is not valid UTF-8 (a lone surrogate escape)";
+          return false;
+        }
+        if (!representable(member, why))
+          return false;
+      }
+      return true;
+    }
+    case JSON_NODE_ARRAY: {
+      JsonArray* array = json_node_get_array(node);
+      for (guint i = 0; i < json_array_get_length(array); i++)
+        if (!representable(json_array_get_element(array, i), why))
+          return false;
+      return true;
+    }
+    case JSON_NODE_VALUE: {
+      GType type = json_node_get_value_type(node);
+      if (type == G_TYPE_STRING && !g_utf8_validate(json_node_get_string(node), -1, nullptr)) {
+        *why = "a string is not valid UTF-8 (a lone surrogate escape)";
+        return false;
+      }
+      if (type == G_TYPE_DOUBLE && !std::isfinite(json_node_get_double(node))) {
+        *why = "a number is out of range";
+        return false;
+      }
+      return true;
+    }
+    case JSON_NODE_NULL:
+      return true;
+  }
+  return true;
+}
+
+}  // namespace
+
+ParseError prescan(std::string_view text, int max_depth, std::string* why) {
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); i++) {
+    char c = text[i];
+    if (c == '\0') {
+      *why = "contains a NUL byte";
+      return ParseError::NulByte;
+    }
     if (in_string) {
       if (escaped)
         escaped = false;
@@ -17,13 +83,23 @@ bool nesting_within(std::string_view text, int max_depth) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth)
-        return false;
+      if (++depth > max_depth) {
+        *why = "nested deeper than " + std::to_string(max_depth) + " levels";
+        return ParseError::TooDeep;
+      }
     } else if (c == '}' || c == ']') {
       --depth;
+    } else if (!json_token_byte(c)) {
+      /* json-glib also reads 'single-quoted' strings and comments, which
+       * would hide brackets from this count: refused, as JSON has neither.
+       * The byte is not quoted: it may not be UTF-8. */
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(c));
+      *why = std::string("unexpected byte ") + hex + " at offset " + std::to_string(i);
+      return ParseError::Syntax;
     }
   }
-  return true;
+  return ParseError::None;
 }
 
 Parsed parse(std::string_view text) {
@@ -33,22 +109,27 @@ Parsed parse(std::string_view text) {
     out.message = std::move(message);
     return std::move(out);
   };
-  // json-glib reads a C string: an embedded NUL would silently cut the text.
-  if (text.find('\0') != std::string_view::npos)
-    return fail(ParseError::NulByte, "contains a NUL byte");
-  if (!nesting_within(text, kMaxDepth))
-    return fail(ParseError::TooDeep, "nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  std::string why;
+  if (ParseError e = prescan(text, kMaxDepth, &why); e != ParseError::None)
+    return fail(e, why);
+  if (text.empty())  // json-glib refuses a null pointer, which empty views may hold
+    return fail(ParseError::Empty, "empty");
   ParserPtr parser(json_parser_new());
   GError* err = nullptr;
   if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()),
                                   &err)) {
-    std::string why = err ? err->message : "parse error";
+    /* Its messages quote the input, cut where a character may go on. */
+    why = valid_utf8(err ? err->message : "parse error");
     g_clear_error(&err);
     return fail(ParseError::Syntax, why);
   }
   out.root.reset(json_parser_steal_root(parser.get()));
   if (!out.root)  // blank text parses to no root
     return fail(ParseError::Empty, "empty");
+  if (!representable(out.root.get(), &why)) {
+    out.root.reset();
+    return fail(ParseError::Syntax, why);
+  }
   return out;
 }
 
@@ -141,9 +222,19 @@ std::string to_string(JsonObject* object) {
   return out;
 }
 
+std::string valid_utf8(std::string_view s) {
+  s = s.substr(0, s.find('\0'));
+  if (s.empty() || g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr))
+    return std::string(s);
+  gchar* valid = g_utf8_make_valid(s.data(), static_cast<gssize>(s.size()));
+  std::string out(valid);
+  g_free(valid);
+  return out;
+}
+
 std::string quote(std::string_view s) {
   JsonNode* node = json_node_new(JSON_NODE_VALUE);
-  json_node_set_string(node, std::string(s).c_str());
+  json_node_set_string(node, valid_utf8(s).c_str());
   std::string out = to_string(node);
   json_node_unref(node);
   return out;
