@@ -64,9 +64,15 @@ bool representable(JsonNode* node, std::string* why) {
 }  // namespace
 
 ParseError prescan(std::string_view text, int max_depth, std::string* why) {
+  auto syntax = [&](const char* what, size_t at) {
+    *why = std::string(what) + " at offset " + std::to_string(at);
+    return ParseError::Syntax;
+  };
   int depth = 0;
   bool in_string = false;
   bool escaped = false;
+  bool root_started = false;  // a byte of the one top-level value was seen
+  bool root_done = false;     // that value was an object or array, now closed
   for (size_t i = 0; i < text.size(); i++) {
     char c = text[i];
     if (c == '\0') {
@@ -80,24 +86,37 @@ ParseError prescan(std::string_view text, int max_depth, std::string* why) {
         escaped = true;
       else if (c == '"')
         in_string = false;
-    } else if (c == '"') {
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      continue;
+    /* json-glib reads a second top-level value after the first, drops it
+     * and leaks its tree ({}{} leaks, a frame of 1 MiB leaks up to 1 MiB):
+     * one value only. */
+    if (depth == 0 && root_done)
+      return syntax("text after the JSON value", i);
+    if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
+      if (depth == 0 && root_started)
+        return syntax("text after the JSON value", i);
       if (++depth > max_depth) {
         *why = "nested deeper than " + std::to_string(max_depth) + " levels";
         return ParseError::TooDeep;
       }
     } else if (c == '}' || c == ']') {
-      --depth;
+      if (depth == 0)
+        return syntax("unbalanced bracket", i);
+      root_done = --depth == 0;
     } else if (!json_token_byte(c)) {
       /* json-glib also reads 'single-quoted' strings and comments, which
        * would hide brackets from this count: refused, as JSON has neither.
        * The byte is not quoted: it may not be UTF-8. */
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(c));
-      *why = std::string("unexpected byte ") + hex + " at offset " + std::to_string(i);
-      return ParseError::Syntax;
+      char hex[32];
+      std::snprintf(hex, sizeof hex, "unexpected byte 0x%02x", static_cast<unsigned char>(c));
+      return syntax(hex, i);
     }
+    root_started = true;
   }
   return ParseError::None;
 }

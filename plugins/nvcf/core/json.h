@@ -44,9 +44,11 @@ Parsed parse(std::string_view text);
 
 /* What parse() refuses before json-glib sees the text: a NUL byte (json-glib
  * reads a C string and would cut it), '{' or '[' opening deeper than
- * max_depth outside strings, and outside strings any byte JSON has no use
- * for (json-glib would read 'single-quoted' strings and comments, which
- * could hide brackets from the depth count). None, or the error and *why. */
+ * max_depth outside strings, outside strings any byte JSON has no use for
+ * (json-glib would read 'single-quoted' strings and comments, which could
+ * hide brackets from the depth count), and anything after a top-level
+ * object or array (json-glib would read it as a second value and leak
+ * it). None, or the error and *why. */
 ParseError prescan(std::string_view text, int max_depth, std::string* why);
 
 /* Parse text whose root must be an object. Returns the parser (owning the
