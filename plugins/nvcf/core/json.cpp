@@ -14,11 +14,41 @@ bool json_token_byte(char c) {
          std::strchr(" \t\n\r{}[],:-+.", c);
 }
 
+/* The code unit of the \uXXXX escape at text[at], or -1. */
+long code_unit(std::string_view text, size_t at) {
+  if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u')
+    return -1;
+  long unit = 0;
+  for (size_t k = at + 2; k < at + 6; k++) {
+    char h = text[k];
+    int digit = h >= '0' && h <= '9'   ? h - '0'
+                : h >= 'a' && h <= 'f' ? h - 'a' + 10
+                : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                       : -1;
+    if (digit < 0)
+      return -1;
+    unit = unit * 16 + digit;
+  }
+  return unit;
+}
+
+/* Bytes of the \u escape at text[at] (6, or 12 for a surrogate pair), or
+ * 0 when it is malformed or a lone surrogate. */
+size_t escape_length(std::string_view text, size_t at) {
+  long unit = code_unit(text, at);
+  if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+    return 0;
+  if (unit < 0xD800 || unit > 0xDBFF)
+    return 6;
+  long low = code_unit(text, at + 6);
+  return low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
+}
+
 /* json-glib reads more than it can write back: 1e999 becomes inf, which
- * it writes as "inf.0", and a lone low surrogate escape ("\udc00")
- * becomes bytes that are not UTF-8. Either would make what we echo or
- * quote invalid JSON, so the tree must hold neither. Depth is bounded by
- * prescan(). */
+ * it writes as "inf.0", and a string with a lone surrogate escape (which
+ * prescan() refuses; checked again here) becomes bytes that are not
+ * UTF-8. Either would make what we echo or quote invalid JSON, so the tree
+ * must hold neither. Depth is bounded by prescan(). */
 bool representable(JsonNode* node, std::string* why) {
   switch (JSON_NODE_TYPE(node)) {
     case JSON_NODE_OBJECT: {
@@ -80,12 +110,24 @@ ParseError prescan(std::string_view text, int max_depth, std::string* why) {
       return ParseError::NulByte;
     }
     if (in_string) {
-      if (escaped)
+      if (escaped) {
         escaped = false;
-      else if (c == '\\')
+        /* json-glib's scanner leaks on a malformed surrogate pair
+         * ("\ud83d\u12") and reads a lone surrogate as bytes that are not
+         * UTF-8: escapes as JSON has them, and surrogates in pairs. */
+        if (!std::strchr("\"\\/bfnrtu", c))
+          return syntax("invalid escape", i);
+        if (c == 'u') {
+          size_t length = escape_length(text, i - 1);
+          if (!length)
+            return syntax("invalid \\u escape", i);
+          i += length - 2;
+        }
+      } else if (c == '\\') {
         escaped = true;
-      else if (c == '"')
+      } else if (c == '"') {
         in_string = false;
+      }
       continue;
     }
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
