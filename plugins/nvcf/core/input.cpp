@@ -419,7 +419,7 @@ std::string control_reply(std::optional<int64_t> id, const std::string& error) {
   if (error.empty())
     json_object_set_null_member(object, "error");
   else
-    json_object_set_string_member(object, "error", error.c_str());
+    json_object_set_string_member(object, "error", json::valid_utf8(error).c_str());
 
   JsonNodePtr node(json_node_alloc(), json_node_unref);
   json_node_init_object(node.get(), object);

@@ -35,11 +35,21 @@ struct Parsed {
 };
 
 /* The one way text becomes JSON here: every parser in the core goes
- * through it, so the depth guard cannot be forgotten. */
+ * through it, so the depth guard cannot be forgotten. Besides prescan()'s
+ * refusals, a tree json-glib could not write back is refused (Syntax): a
+ * number beyond a double (1e999) or a string that is not UTF-8 once
+ * unescaped (a lone surrogate). So every string read is UTF-8 and every
+ * number finite. */
 Parsed parse(std::string_view text);
 
-/* Whether no '{' or '[' outside strings opens deeper than max_depth. */
-bool nesting_within(std::string_view text, int max_depth);
+/* What parse() refuses before json-glib sees the text: a NUL byte (json-glib
+ * reads a C string and would cut it), '{' or '[' opening deeper than
+ * max_depth outside strings, outside strings any byte JSON has no use for
+ * (json-glib would read 'single-quoted' strings and comments, which could
+ * hide brackets from the depth count), and anything after a top-level
+ * object or array (json-glib would read it as a second value and leak
+ * it). None, or the error and *why. */
+ParseError prescan(std::string_view text, int max_depth, std::string* why);
 
 /* Parse text whose root must be an object. Returns the parser (owning the
  * tree) and the root object, or sets *error. */
@@ -60,7 +70,11 @@ JsonObject* get_object(JsonObject* o, const char* name);
 /* Serialise a node/object to compact JSON text. */
 std::string to_string(JsonNode* node);
 std::string to_string(JsonObject* object);
-/* JSON string literal with quotes, escaped. */
+/* s with each invalid UTF-8 sequence as U+FFFD, cut at a NUL: json-glib
+ * writes string bytes as they are, so every string we send as JSON goes
+ * through this (json-glib's own error texts quote input cut mid-character). */
+std::string valid_utf8(std::string_view s);
+/* JSON string literal with quotes, escaped, of valid_utf8(s). */
 std::string quote(std::string_view s);
 
 }  // namespace nvcf::json

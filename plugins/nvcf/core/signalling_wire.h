@@ -64,7 +64,7 @@ class Json {
   Json& operator=(const Json&) = delete;
 
   Json& str(const char* key, const std::string& value) {
-    json_object_set_string_member(obj_, key, value.c_str());
+    json_object_set_string_member(obj_, key, json::valid_utf8(value).c_str());
     return *this;
   }
   Json& num(const char* key, int64_t value) {
