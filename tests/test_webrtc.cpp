@@ -1034,8 +1034,9 @@ TEST_F(WebRtc, WeriftH264) {
 /* A viewer's first frames are fresh: nothing encoded before its transport
  * connected reaches it. Media used to pile up behind webrtcbin while DTLS
  * was set up, so the viewer got a key unit from the session's start and
- * then a burst of stale frames: its frames spanned 400-650 ms more media
- * time than it watched. Now they span what it watched (30 fps, all whole). */
+ * then a burst of stale frames: its frames spanned 466-666 ms more media
+ * time than it watched. Now they span what it watched, give or take the
+ * viewer's own lag (30 fps, all whole). */
 TEST_F(WebRtc, FirstFramesAreFresh) {
   REQUIRE_TOOLS(kNode | kWerift);
   ASSERT_TRUE(play(std::string(kLoopback) + "video-encoder=x264enc"));
@@ -1046,7 +1047,9 @@ TEST_F(WebRtc, FirstFramesAreFresh) {
     ASSERT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
     double media = r["frames"]["mediaMs"].number(), watched = r["frames"]["windowMs"].number();
     double complete = r["frames"]["complete"].number();
-    EXPECT_LT(media, watched + 150) << "stale frames at the start: " << r.text();
+    /* The stale start spanned 466-666 ms more; a loaded machine's werift
+     * has shown 267 ms of its own lag. */
+    EXPECT_LT(media, watched + 350) << "stale frames at the start: " << r.text();
     EXPECT_GE(complete, 30 * media / 1000 - 2) << "frames missing: " << r.text();
     ASSERT_TRUE(watch_->wait_live(0, 10000));
   }

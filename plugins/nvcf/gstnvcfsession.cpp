@@ -523,19 +523,6 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
       gst_element_sync_state_with_parent(e);
     b.tee_pad = gst_element_request_pad_simple(b.tap.tee, "src_%u");
     GstPad* sink = gst_element_get_static_pad(b.queue, "sink");
-    /* The stream's caps (and its other sticky events) now, not with the
-     * next buffer: the offer waits for them, and the next frame can be
-     * 33 ms away (more at lower rates). The tee sends them again with
-     * that buffer; the same caps change nothing. */
-    GstPad* tee_sink = gst_element_get_static_pad(b.tap.tee, "sink");
-    gst_pad_sticky_events_foreach(
-        tee_sink,
-        [](GstPad*, GstEvent** event, gpointer to) -> gboolean {
-          gst_pad_send_event(GST_PAD(to), gst_event_ref(*event));
-          return TRUE;
-        },
-        sink);
-    gst_object_unref(tee_sink);
     gst_pad_link(b.tee_pad, sink);
     gst_object_unref(sink);
     gst_pad_add_probe(b.tee_pad,
