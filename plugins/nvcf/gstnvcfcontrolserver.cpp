@@ -12,10 +12,11 @@ GST_DEBUG_CATEGORY_STATIC(gst_nvcf_control_server_debug);
 #define GST_CAT_DEFAULT gst_nvcf_control_server_debug
 
 struct GstNvcfControlServerPrivate {
-  nvcf::ControlHooks hooks;          /* fixed at construction */
-  nvcf::ServiceLoop* loop = nullptr; /* owner's thread only (start/stop) */
-  SoupServer* server = nullptr;      /* only touched on the loop thread */
-  std::atomic<guint> port{0};        /* atomic: read from any thread */
+  nvcf::ControlHooks hooks;             /* fixed at construction */
+  nvcf::ServiceLoop* loop = nullptr;    /* owner's thread only (start/stop) */
+  SoupServer* server = nullptr;         /* only touched on the loop thread */
+  nvcf::ConnectionGate* gate = nullptr; /* loop thread only */
+  std::atomic<guint> port{0};           /* atomic: read from any thread */
 };
 
 struct _GstNvcfControlServer {
@@ -70,6 +71,7 @@ static void respond(GstNvcfControlServer* self, SoupServerMessage* msg, const nv
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
                                  r.allow.c_str());
   soup_server_message_set_status(msg, r.status, NULL);
+  gst_nvcf_soup_close_after(msg);
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, r.body.data(),
                                    r.body.size());
   /* Only the outcome is logged: bodies may hold the TURN password. */
@@ -89,10 +91,8 @@ static void early_handler(SoupServer*, SoupServerMessage* msg, const char* path,
   auto* self = GST_NVCF_CONTROL_SERVER(user_data);
   nvcf::HttpRequest rq = request_of(msg, path);
   if (auto refusal = nvcf::control_precheck(rq)) {
+    /* respond() closes the connection: no body is read that we refuse. */
     respond(self, msg, rq, *refusal);
-    /* Do not keep the connection for a body we refuse to read. */
-    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                                 "close");
   }
 }
 
@@ -113,7 +113,8 @@ static void handler(SoupServer*, SoupServerMessage* msg, const char* path, GHash
 }
 
 gboolean gst_nvcf_control_server_start(GstNvcfControlServer* self, nvcf::ServiceLoop* loop,
-                                       const gchar* address, guint port, GError** error) {
+                                       const gchar* address, guint port,
+                                       const nvcf::ConnectionLimits& limits, GError** error) {
   auto* priv = self->priv;
   gboolean ok = FALSE;
 
@@ -124,11 +125,15 @@ gboolean gst_nvcf_control_server_start(GstNvcfControlServer* self, nvcf::Service
     priv->server = soup_server_new("server-header", "gst-nvcf", NULL);
     soup_server_add_early_handler(priv->server, NULL, early_handler, self, NULL);
     soup_server_add_handler(priv->server, NULL, handler, self, NULL);
-    ok = gst_nvcf_soup_listen(priv->server, address, port, error);
-    if (!ok)
+    priv->gate = new nvcf::ConnectionGate(priv->server, GST_OBJECT(self), limits);
+    ok = priv->gate->listen(address, port, error);
+    if (!ok) {
+      delete priv->gate;
+      priv->gate = nullptr;
       g_clear_object(&priv->server);
-    else
-      priv->port = gst_nvcf_soup_bound_port(priv->server);
+    } else {
+      priv->port = priv->gate->port();
+    }
   });
   if (ok)
     GST_INFO_OBJECT(self, "control server listening on %s:%u",
@@ -141,6 +146,8 @@ void gst_nvcf_control_server_stop(GstNvcfControlServer* self) {
   if (!priv->loop)
     return;
   priv->loop->invoke_sync([&] {
+    delete priv->gate; /* no new connections */
+    priv->gate = nullptr;
     if (priv->server) {
       soup_server_disconnect(priv->server);
       g_clear_object(&priv->server);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "core/connections.h"
 #include "core/control.h"
 #include "gstnvcfserviceloop.h"
 
@@ -26,7 +27,8 @@ GstNvcfControlServer* gst_nvcf_control_server_new(const gchar* name, nvcf::Contr
 /* Bind and serve on loop's thread. Returns FALSE with error set when the
  * address cannot be bound. */
 gboolean gst_nvcf_control_server_start(GstNvcfControlServer* self, nvcf::ServiceLoop* loop,
-                                       const gchar* address, guint port, GError** error);
+                                       const gchar* address, guint port,
+                                       const nvcf::ConnectionLimits& limits, GError** error);
 
 /* Stop serving and release the port. */
 void gst_nvcf_control_server_stop(GstNvcfControlServer* self);

@@ -162,6 +162,20 @@ void gst_nvcf_settings_install(GObjectClass* gobject_class) {
                         "Seconds a session whose client dropped without ending it waits "
                         "for that client to reconnect; 0 ends it at once",
                         0, 86400, 30, (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING)));
+  const nvcf::ConnectionLimits limits;
+  g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_MAX_CONNECTIONS,
+      g_param_spec_uint("max-connections", "Maximum connections",
+                        "TCP connections each server (control, signalling) keeps open at "
+                        "once, WebSockets included; a connection over it is closed at once",
+                        1, 65535, limits.max_connections, rw_ready));
+  g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_REQUEST_TIMEOUT,
+      g_param_spec_uint("request-timeout", "Request timeout",
+                        "Seconds a client of either server has to send its whole request "
+                        "(the WebSocket handshake on the signalling port) after connecting; "
+                        "a slower one is disconnected; 0 = no limit",
+                        0, 3600, limits.request_timeout_s, rw_ready));
   g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
@@ -252,6 +266,12 @@ bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value
     case GST_NVCF_PROP_RESUME_TIMEOUT:
       s.resume_timeout_s = g_value_get_uint(value);
       break;
+    case GST_NVCF_PROP_MAX_CONNECTIONS:
+      s.connection_limits.max_connections = g_value_get_uint(value);
+      break;
+    case GST_NVCF_PROP_REQUEST_TIMEOUT:
+      s.connection_limits.request_timeout_s = g_value_get_uint(value);
+      break;
     case GST_NVCF_PROP_ICE_TRANSPORT_POLICY:
       s.ice_transport_policy = g_value_get_enum(value) == GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY
                                    ? nvcf::IceTransportPolicy::Relay
@@ -325,6 +345,12 @@ bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value
       break;
     case GST_NVCF_PROP_RESUME_TIMEOUT:
       g_value_set_uint(value, s.resume_timeout_s);
+      break;
+    case GST_NVCF_PROP_MAX_CONNECTIONS:
+      g_value_set_uint(value, s.connection_limits.max_connections);
+      break;
+    case GST_NVCF_PROP_REQUEST_TIMEOUT:
+      g_value_set_uint(value, s.connection_limits.request_timeout_s);
       break;
     default:
       return false;

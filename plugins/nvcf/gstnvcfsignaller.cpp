@@ -43,6 +43,7 @@ struct GstNvcfSignallerPrivate {
    * locked, so the owner ends every session before stop(). */
   nvcf::ServiceLoop* loop = nullptr;
   SoupServer* server = nullptr;                       /* loop thread only */
+  nvcf::ConnectionGate* gate = nullptr;               /* loop thread only */
   std::map<guint64, std::unique_ptr<Client>> clients; /* loop thread only */
   guint64 next_connection = 1;                        /* loop thread only */
   std::atomic<guint> port{0};
@@ -218,6 +219,7 @@ static void on_upgraded(SoupServerMessage* msg, gpointer user_data) {
 static void refuse(SoupServerMessage* msg, guint status, const std::string& why) {
   std::string body = "{\"error\":\"" + why + "\"}";
   soup_server_message_set_status(msg, status, NULL);
+  gst_nvcf_soup_close_after(msg);
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.data(),
                                    body.size());
 }
@@ -284,11 +286,15 @@ gboolean gst_nvcf_signaller_start(GstNvcfSignaller* self, nvcf::ServiceLoop* loo
   loop->invoke_sync([&] {
     priv->server = soup_server_new("server-header", "gst-nvcf", NULL);
     soup_server_add_handler(priv->server, NULL, handler, self, NULL);
-    ok = gst_nvcf_soup_listen(priv->server, settings.address.c_str(), settings.port, error);
-    if (!ok)
+    priv->gate = new nvcf::ConnectionGate(priv->server, GST_OBJECT(self), settings.limits);
+    ok = priv->gate->listen(settings.address.c_str(), settings.port, error);
+    if (!ok) {
+      delete priv->gate;
+      priv->gate = nullptr;
       g_clear_object(&priv->server);
-    else
-      priv->port = gst_nvcf_soup_bound_port(priv->server);
+    } else {
+      priv->port = priv->gate->port();
+    }
   });
   if (ok)
     GST_INFO_OBJECT(self, "signalling on ws://%s:%u%s",
@@ -311,6 +317,8 @@ void gst_nvcf_signaller_stop(GstNvcfSignaller* self) {
     }
     priv->clients.clear();
     priv->n_clients = 0;
+    delete priv->gate; /* no new connections */
+    priv->gate = nullptr;
     if (priv->server) {
       soup_server_disconnect(priv->server);
       g_clear_object(&priv->server);

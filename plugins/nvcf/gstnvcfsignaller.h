@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/connections.h"
 #include "core/identity.h"
 #include "core/signalling.h"
 #include "gstnvcfserviceloop.h"
@@ -45,6 +46,7 @@ struct GstNvcfSignallerSettings {
   std::string producer_meta; /* JSON object text or "" */
   guint keepalive_s = 5;     /* WebSocket ping interval, 0 = none */
   guint flood_limit = 200;   /* messages per second per client */
+  nvcf::ConnectionLimits limits;
 };
 
 GstNvcfSignaller* gst_nvcf_signaller_new(const gchar* name, GstNvcfSignallerDelegate delegate);

@@ -185,7 +185,7 @@ static gboolean start_servers(GstNvcfWebrtcSink* self) {
 
   GError* error = NULL;
   if (!gst_nvcf_control_server_start(control, &priv->loop, s.control_address.c_str(),
-                                     s.control_port, &error)) {
+                                     s.control_port, s.connection_limits, &error)) {
     GST_ELEMENT_ERROR(
         self, RESOURCE, OPEN_READ_WRITE,
         ("Cannot start the NVCF control server on %s:%u",
@@ -207,6 +207,7 @@ static gboolean start_servers(GstNvcfWebrtcSink* self) {
   settings.endpoint = s.start_endpoint;
   settings.producer_id = priv->producer_id;
   settings.keepalive_s = s.keepalive_interval_s;
+  settings.limits = s.connection_limits;
   settings.producer_meta = std::string("{\"name\":\"") + GST_OBJECT_NAME(self) + "\"}";
   GstNvcfSignaller* signaller = gst_nvcf_signaller_new("signaller", std::move(sdelegate));
   gst_object_set_parent(GST_OBJECT(signaller), GST_OBJECT(self));

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "connections.h"
 #include "ice.h"
 #include "readiness.h"
 
@@ -80,6 +81,9 @@ struct Settings {
   IceTransportPolicy ice_transport_policy = IceTransportPolicy::All;
   SessionPolicy session_policy = SessionPolicy::Reuse;
   unsigned resume_timeout_s = 30;
+  /* Per server (control and signalling): connections at once, and the
+   * seconds a client has to send its request (slowloris). */
+  ConnectionLimits connection_limits;
 
   /* The defaults, with NVCF's environment applied (CONTROL_SERVER_PORT,
    * STREAMING_SERVER_PORT, STREAMING_START_ENDPOINT,
