@@ -91,7 +91,7 @@ bool Child::start(const std::vector<std::string>& argv,
   exited_ = false;
   std::string line;
   for (auto& a : argv)
-    line += (line.empty() ? "" : " ") + a;
+    line += (line.empty() ? "" : " ") + (secret_args_.count(a) ? std::string("***") : a);
   g_print("[%s] started %d: %s\n", name_.c_str(), pid_, line.c_str());
   return true;
 }

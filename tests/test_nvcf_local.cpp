@@ -12,13 +12,14 @@
 #include "nvcftest.h"
 #include "nvcfturn.h"
 #include "nvcfws.h"
+#include "nvcfsecrets.h"
 
 using namespace nvcftest;
 
 namespace {
 
-const char* kKey = "nvapi-LOCALKEY-0123456789abcdef";
-const char* kTurnSecret = "turn-shared-SECRET-42";
+const std::string kKey = nvcftest::secrets::kLocalApiKey;
+const std::string kTurnSecret = nvcftest::secrets::kLocalTurnSecret;
 
 struct Local {
   Child proc{"nvcf-local"};

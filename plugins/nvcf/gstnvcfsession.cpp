@@ -176,6 +176,21 @@ static void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointe
   impl->cb.ice(nvcf::IceCandidate{candidate, mline, ""});
 }
 
+/* Why a session gathered nothing, for its viewer and the log. Under the
+ * relay policy only TURN can give a candidate, so the TURN server (never
+ * its credentials) is what to name. */
+static std::string no_candidate_reason(const GstNvcfSessionConfig& config) {
+  if (config.relay_only && config.turn_server.empty())
+    return "no local ICE candidate: ice-transport-policy is relay and there is no TURN "
+           "server (post credentials to /v1/streaming/creds, or set turn-server)";
+  if (config.relay_only)
+    return "no local ICE candidate: ice-transport-policy is relay and the TURN server " +
+           server_endpoint(config.turn_server) +
+           " gave no relay candidate (check the credentials posted to /v1/streaming/creds)";
+  return "no local ICE candidate: no free UDP port in " + config.port_range.to_string() +
+         " or no usable address";
+}
+
 static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCICEGatheringState state;
@@ -198,8 +213,7 @@ static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_da
         "reachable",
         impl->config.label.c_str(), server_endpoint(impl->config.turn_server).c_str());
   if (n == 0)
-    impl->cb.failed("no local ICE candidate: no free UDP port in " +
-                    impl->config.port_range.to_string() + " or no usable address");
+    impl->cb.failed(no_candidate_reason(impl->config));
 }
 
 /* A live stream is sent as soon as it is encoded, as a plain webrtcbin
