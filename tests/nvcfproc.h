@@ -58,7 +58,8 @@ class Child {
    * value unsets); false and a test failure when it cannot start. */
   bool start(const std::vector<std::string>& argv,
              const std::map<std::string, std::string>& env = {});
-  /* Arguments that are secrets: the "started" line shows them as ***. */
+  /* Secrets the "started" line must show as *** wherever they occur in
+   * the arguments, besides those of nvcfsecrets.h (always masked). */
   void set_secret_args(std::set<std::string> args) { secret_args_ = std::move(args); }
   bool running();
   /* Waits up to timeout_ms for the exit; false if it still runs. */

@@ -31,6 +31,8 @@ inline const std::string kPostedPassword2 = "Second+Pass/9e4c17";
 /* coturn static-auth-secret values (TURN REST / use-auth-secret). */
 inline const std::string kRestSecret = "hmac+Shared/SECRET-a7c3";
 inline const std::string kRestSecret2 = "hmac+Rotated/SECRET-5d90";
+inline const std::string kRestSecret3 = "hmac+Third/SECRET-e21f";
+inline const std::string kRestSecret4 = "hmac+Fourth/SECRET-38ab";
 inline const std::string kWrongRestSecret = "hmac+Wrong/SECRET-0b6e";
 /* nvcf-local's and the chain's TURN secret, the proxy's JWT secret and the
  * NVCF API key handed to children. */
@@ -58,7 +60,8 @@ inline std::vector<std::pair<std::string, std::string>> raw() {
   return {{"kTurnPassword", kTurnPassword},       {"kTurnPassword2", kTurnPassword2},
           {"kWrongPassword", kWrongPassword},     {"kPostedPassword", kPostedPassword},
           {"kPostedPassword2", kPostedPassword2}, {"kRestSecret", kRestSecret},
-          {"kRestSecret2", kRestSecret2},         {"kWrongRestSecret", kWrongRestSecret},
+          {"kRestSecret2", kRestSecret2},         {"kRestSecret3", kRestSecret3},
+          {"kRestSecret4", kRestSecret4},         {"kWrongRestSecret", kWrongRestSecret},
           {"kLocalTurnSecret", kLocalTurnSecret}, {"kChainTurnSecret", kChainTurnSecret},
           {"kChainJwtSecret", kChainJwtSecret},   {"kLocalApiKey", kLocalApiKey},
           {"kChainApiKey", kChainApiKey}};
@@ -106,6 +109,8 @@ inline std::vector<Form> forms() {
   for (auto& [name, s] :
        std::vector<std::pair<std::string, std::string>>{{"kRestSecret", kRestSecret},
                                                         {"kRestSecret2", kRestSecret2},
+                                                        {"kRestSecret3", kRestSecret3},
+                                                        {"kRestSecret4", kRestSecret4},
                                                         {"kWrongRestSecret", kWrongRestSecret}})
     for (auto& user : kRestUsers) {
       std::string pw = rest(s, user, 3478).password;

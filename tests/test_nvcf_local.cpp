@@ -201,6 +201,7 @@ TEST(NvcfLocal, ChromiumThroughGatewayOverRestTurn) {
                     R"(","username":")" + mine.username + R"(","credential":")" + mine.password +
                     R"("}],"iceTransportPolicy":"relay"})";
   Child viewer("chromium");
+  viewer.set_secret_args({mine.password});
   ASSERT_TRUE(
       viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
                     "ws://127.0.0.1:" + std::to_string(local.gateway) + "/sign_in", "--subprotocol",

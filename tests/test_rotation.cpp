@@ -14,6 +14,7 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -167,104 +168,130 @@ std::vector<std::string> Warnings::lines;
 
 }  // namespace
 
-/* Session A runs on credentials from secret 1. NVCF rotates: coturn gets
- * secret 2 and forgets secret 1, and credentials from secret 2 are posted.
- * A is not torn down and its relay keeps carrying media; a session started
- * while secret 1's credentials were still posted fails cleanly (coturn
- * refuses them: the proof that coturn knows only secret 2 now); session B,
- * after the post, streams, so it used the new credentials; A's restart
- * (a dropped socket and resume: a fresh webrtcbin and ICE gathering)
- * streams again, on the new credentials. */
+/* Session A runs on credentials from secret 1. NVCF rotates three times:
+ * each time coturn gets the next secret and forgets the last one, and
+ * credentials from the new secret are posted. A is never torn down and
+ * its relay keeps carrying media; a session started while the stale
+ * credentials are still posted fails cleanly (coturn refuses them: the
+ * proof that coturn knows only the new secret); a session after the post
+ * streams, so it used the new credentials; and A's restarts (after the
+ * second rotation and after the last: a dropped socket and resume, a
+ * fresh webrtcbin and ICE gathering) stream again, on the credentials
+ * current at that moment. */
 TEST_F(Rotation, NextSessionAndRestartUseNewCredentials) {
   PEERS_REQUIRE({"ws", "werift"}, {"turnserver", "turnadmin"});
+  const std::vector<std::string> secrets = {sec::kRestSecret, sec::kRestSecret2, sec::kRestSecret3,
+                                            sec::kRestSecret4};
   Coturn turn(Coturn::rotating_secrets(), kRelayPorts);
-  ASSERT_TRUE(turn.add_secret(sec::kRestSecret)) << "turnadmin could not add a secret";
+  ASSERT_TRUE(turn.add_secret(secrets[0])) << "turnadmin could not add a secret";
   ASSERT_TRUE(turn.start()) << turn.describe();
 
   Streamer s(std::string(kRelayOnly) + "max-sessions=3 resume-timeout=30", kSource);
   Watch watch;
   watch.attach(s.sink());
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
-  ASSERT_EQ(post(s, sec::rest(sec::kRestSecret, "viewer-a", turn.port)), 200u);
+  ASSERT_EQ(post(s, sec::rest(secrets[0], "viewer-a", turn.port)), 200u);
   ASSERT_TRUE(wait_ready_state(s.control_port(), "ready", 20000));
 
   Child a("viewer-a");
   ASSERT_TRUE(a.start(viewer_args(s, {"--subprotocol", "nvcf-reqid.rotation-viewer-a", "--progress",
-                                      "--packets", "100000000", "--timeout", "150"})));
+                                      "--packets", "100000000", "--timeout", "240"})));
   ASSERT_TRUE(wait_until([&] { return video_packets(a) > 30; }, 30000, 100))
       << a.describe() << "\ncoturn: " << turn.proc->out();
   std::string a_id = watch.id_of(0);
   ASSERT_FALSE(a_id.empty());
   EXPECT_TRUE(all_relay(watch.candidates_of(0))) << "A gathered more than relay candidates";
 
-  /* Rotation at coturn: secret 1's credentials are invalid from now on. */
-  ASSERT_TRUE(turn.add_secret(sec::kRestSecret2));
-  ASSERT_TRUE(turn.delete_secret(sec::kRestSecret));
-  EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled when coturn rotated\n" << a.describe();
+  size_t a_webrtcbins = 1;
+  unsigned sessions_ok = 0, sessions_refused = 0;
+  /* A restarts: its new ICE agent gathers with the credentials current now,
+   * and A streams again. */
+  auto restart_a = [&] {
+    long at_drop = video_packets(a);
+    a.signal(SIGUSR1);
+    a_webrtcbins++;
+    ASSERT_TRUE(wait_until([&] { return watch.made_for(a_id) == a_webrtcbins; }, 20000, 100))
+        << "A's restart made no fresh webrtcbin\n"
+        << a.describe();
+    EXPECT_TRUE(wait_until([&] { return video_packets(a) > at_drop + 60; }, 30000, 100))
+        << "A got no media after its restart\n"
+        << a.describe() << "\ncoturn: " << tail(turn.proc->out(), 3000);
+    EXPECT_TRUE(all_relay(watch.candidates_of(watch.count() - 1)));
+  };
 
-  /* Still secret 1's credentials posted: a new session gets no relay and
-   * ends with a reason naming the TURN server; A goes on. */
-  {
-    Child c("viewer-c");
-    ASSERT_TRUE(c.start(viewer_args(s, {"--packets", "10", "--timeout", "30"})));
-    Json r = c.json(40000);
-    ASSERT_TRUE(r.is_object()) << c.describe();
-    EXPECT_FALSE(r["ok"].boolean()) << "stale credentials worked: coturn did not rotate\n"
-                                    << r.text();
-    EXPECT_TRUE(contains(c.err(), "gave no relay candidate")) << c.describe();
-    EXPECT_EQ(r["videoPackets"].number(), 0) << r.text();
+  for (size_t i = 1; i < secrets.size(); i++) {
+    SCOPED_TRACE("rotation " + std::to_string(i));
+    /* Rotation at coturn: the last secret's credentials are invalid now. */
+    ASSERT_TRUE(turn.add_secret(secrets[i]));
+    ASSERT_TRUE(turn.delete_secret(secrets[i - 1]));
+    EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled when coturn rotated\n" << a.describe();
+
+    /* The stale credentials still posted: a new session gets no relay and
+     * ends with a reason naming the TURN server; A goes on. */
+    {
+      Child c("viewer-stale-" + std::to_string(i));
+      ASSERT_TRUE(c.start(viewer_args(s, {"--packets", "10", "--timeout", "30"})));
+      Json r = c.json(40000);
+      ASSERT_TRUE(r.is_object()) << c.describe();
+      EXPECT_FALSE(r["ok"].boolean()) << "stale credentials worked: coturn did not rotate\n"
+                                      << r.text();
+      EXPECT_TRUE(contains(c.err(), "gave no relay candidate")) << c.describe();
+      EXPECT_EQ(r["videoPackets"].number(), 0) << r.text();
+      sessions_refused++;
+    }
+    EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled beside a failing session\n"
+                                               << a.describe();
+
+    /* NVCF posts the new credentials mid-session. */
+    ASSERT_EQ(post(s, sec::rest(secrets[i], "viewer-b", turn.port)), 200u);
+    EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled after the post\n" << a.describe();
+    ASSERT_TRUE(wait_ready_state(s.control_port(), "ready", 20000));
+
+    /* B works, so it used the new credentials (the only ones coturn
+     * knows). */
+    size_t b_index = watch.count();
+    {
+      Child b("viewer-b-" + std::to_string(i));
+      ASSERT_TRUE(b.start(viewer_args(s, {"--packets", "100", "--timeout", "40"})));
+      Json r = b.json(50000);
+      ASSERT_TRUE(r.is_object()) << b.describe();
+      EXPECT_TRUE(r["ok"].boolean())
+          << r.text() << "\n"
+          << b.describe() << "\ncoturn: " << tail(turn.proc->out(), 3000);
+      EXPECT_GE(r["videoPackets"].number(), 100) << r.text();
+      EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["remote"].str().c_str(), "relay"))
+          << r.text();
+      EXPECT_TRUE(all_relay(watch.candidates_of(b_index)));
+      sessions_ok += r["ok"].boolean();
+    }
+    if (i == 1) {
+      /* A dot dump with live TURN sessions, for secrets-grep
+       * (GST_DEBUG_DUMP_DOT_DIR is under the build directory). */
+      GST_DEBUG_BIN_TO_DOT_FILE(GST_BIN(s.pipeline()), GST_DEBUG_GRAPH_SHOW_ALL, "rotation-live");
+      if (const char* dot = g_getenv("GST_DEBUG_DUMP_DOT_DIR")) {
+        EXPECT_TRUE(contains(read_file(std::string(dot) + "/rotation-live.dot"), "GstWebRTCBin"));
+      }
+    }
+    /* A was not torn down by any of it: still live, still receiving, on
+     * the webrtcbins of its own restarts only. */
+    EXPECT_EQ(watch.made_for(a_id), a_webrtcbins);
+    EXPECT_FALSE(watch.has_ended(a_id));
+    EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled after B\n" << a.describe();
+    if (i == 2 || i + 1 == secrets.size())
+      restart_a();
   }
-  EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled beside a failing session\n"
-                                             << a.describe();
 
-  /* NVCF posts the new credentials mid-session. */
-  ASSERT_EQ(post(s, sec::rest(sec::kRestSecret2, "viewer-b", turn.port)), 200u);
-  EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled after the post\n" << a.describe();
-  ASSERT_TRUE(wait_ready_state(s.control_port(), "ready", 20000));
-
-  /* B works, so it used the new credentials (the only ones coturn knows). */
-  size_t before_b = watch.count();
-  {
-    Child b("viewer-b");
-    ASSERT_TRUE(b.start(viewer_args(s, {"--packets", "100", "--timeout", "40"})));
-    Json r = b.json(50000);
-    ASSERT_TRUE(r.is_object()) << b.describe();
-    EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n"
-                                   << b.describe() << "\ncoturn: " << tail(turn.proc->out(), 3000);
-    EXPECT_GE(r["videoPackets"].number(), 100) << r.text();
-    EXPECT_TRUE(g_str_has_prefix(r["candidatePair"]["remote"].str().c_str(), "relay")) << r.text();
-    EXPECT_TRUE(all_relay(watch.candidates_of(before_b)));
-  }
-  /* A dot dump of the pipeline with live TURN sessions, for secrets-grep
-   * (GST_DEBUG_DUMP_DOT_DIR is under the build directory). */
-  GST_DEBUG_BIN_TO_DOT_FILE(GST_BIN(s.pipeline()), GST_DEBUG_GRAPH_SHOW_ALL, "rotation-live");
-  if (const char* dot = g_getenv("GST_DEBUG_DUMP_DOT_DIR"))
-    EXPECT_TRUE(contains(read_file(std::string(dot) + "/rotation-live.dot"), "GstWebRTCBin"));
-  /* A was never torn down: one webrtcbin, still live, still receiving. */
-  EXPECT_EQ(watch.made_for(a_id), 1u);
-  EXPECT_FALSE(watch.has_ended(a_id));
-  EXPECT_TRUE(keeps_receiving(a, 30, 20000)) << "A stalled after B\n" << a.describe();
-
-  /* A restarts: its new ICE agent gathers with the credentials current now
-   * (secret 2's), and A streams again. */
-  long at_drop = video_packets(a);
-  a.signal(SIGUSR1);
-  ASSERT_TRUE(wait_until([&] { return contains(a.err(), "resumed session " + a_id); }, 20000, 100))
-      << a.describe();
-  EXPECT_TRUE(wait_until([&] { return video_packets(a) > at_drop + 60; }, 30000, 100))
-      << "A got no media after its restart\n"
-      << a.describe() << "\ncoturn: " << tail(turn.proc->out(), 3000);
-  EXPECT_EQ(watch.made_for(a_id), 2u) << "A's restart made no fresh webrtcbin";
-  EXPECT_TRUE(all_relay(watch.candidates_of(watch.count() - 1)));
   a.signal(SIGTERM);
   Json r = a.json(15000);
   ASSERT_TRUE(r.is_object()) << a.describe();
   EXPECT_TRUE(r["resumed"].boolean()) << r.text();
   EXPECT_TRUE(contains(r["error"].str(), "interrupted")) << "A ended early: " << r.text();
-  std::cout << "sessions: " << watch.count() << " webrtcbins (A, C, B, A restarted); rotations: 1"
-            << " (coturn secret and posted credentials); A received " << r["videoPackets"].number()
+  std::cout << "rotations: " << secrets.size() - 1 << "; sessions: " << watch.count()
+            << " webrtcbins (A and its " << a_webrtcbins - 1 << " restarts, " << sessions_ok
+            << " new sessions on fresh credentials, " << sessions_refused
+            << " refused on stale ones); A received " << r["videoPackets"].number()
             << " video packets, " << r["videoPacketsBeforeResume"].number()
-            << " before its restart\n";
+            << " before its last restart\n";
   ASSERT_TRUE(s.set_state(GST_STATE_NULL));
 }
 
