@@ -136,7 +136,9 @@ class Rotation : public ::testing::Test {
   std::vector<std::string> viewer_args(const Streamer& s, std::vector<std::string> more) {
     std::vector<std::string> argv = {
         program("node"), e2e_path("werift-viewer.mjs"), "--signalling",
-        "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in"};
+        "ws://127.0.0.1:" + std::to_string(s.streaming_port()) + "/sign_in",
+        /* Relayed media must reach this viewer on 127.0.0.1 only. */
+        "--loopback-candidates"};
     argv.insert(argv.end(), more.begin(), more.end());
     return argv;
   }

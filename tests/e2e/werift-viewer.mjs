@@ -17,6 +17,10 @@
 // runs use it. --protocol baseline speaks bench/baseline-sender's protocol
 // (it offers at once: {"type":"offer"|"answer"|"ice"}).
 //
+// --loopback-candidates: signal only candidates on 127.0.0.0/8 (werift
+// gathers on every interface); a streamer relaying through TURN would
+// otherwise also reach this viewer's other addresses, and may select such a
+// pair, which the pair filter below refuses on this side.
 // --progress: log "video packets N" to stderr twice a second. SIGUSR1
 // drops the WebSocket (no endSession, as a network failure would) and
 // reconnects with the same subprotocols (give an nvcf-reqid.<id> token):
@@ -32,7 +36,7 @@ import { parseOptions } from './cli.mjs';
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
   [--ice JSON] [--subprotocol a,b] [--any-address] [--seconds S]
-  [--protocol ours|baseline] [--progress]`;
+  [--protocol ours|baseline] [--progress] [--loopback-candidates]`;
 
 function parseArgs(argv) {
   const opts = {
@@ -47,6 +51,7 @@ function parseArgs(argv) {
     seconds: 0,
     protocol: 'ours',
     progress: false,
+    loopbackCandidates: false,
   };
   parseOptions(argv, opts, USAGE, (name, arg) => {
     switch (name) {
@@ -60,6 +65,7 @@ function parseArgs(argv) {
       case '--any-address': opts.anyAddress = true; return true;
       case '--seconds': opts.seconds = arg.number(); return true;
       case '--progress': opts.progress = true; return true;
+      case '--loopback-candidates': opts.loopbackCandidates = true; return true;
       case '--protocol':
         opts.protocol = arg.take();
         if (!['ours', 'baseline'].includes(opts.protocol)) throw new Error('--protocol: ours or baseline');
@@ -241,6 +247,8 @@ function createPeerConnection() {
   peer.onIceCandidate.subscribe((candidate) => {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
+    const address = String(c.candidate).split(' ')[4];
+    if (opts.loopbackCandidates && !isLoopback(address)) return;
     if (opts.protocol === 'baseline') {
       send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
       return;
