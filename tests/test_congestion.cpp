@@ -68,14 +68,26 @@ TEST(Congestion, ReceiveShortfallDecreasesToWhatArrived) {
 TEST(Congestion, HighLossDecreases) {
   CongestionController c(2000, {300, 4000});
   int64_t t = 0;
-  CongestionFeedback f = clean(2000);
+  CongestionFeedback f;
+  f.sent_kbps = 2000;
+  f.received_kbps = 0; /* unknown */
   f.loss_fraction = 0.2;
   unsigned e = feed(c, f, 1, &t);
   EXPECT_EQ(e, 1800u); /* by half the loss fraction */
   EXPECT_EQ(c.last_action(), "loss");
-  /* Sustained loss keeps decreasing, one step per hold. */
-  e = feed(c, f, 30, &t);
-  EXPECT_LT(e, 1200u);
+  /* Sustained loss, the sender following the estimate: one decrease per
+   * hold (1 s), to 0.85 x what arrived when that is lower. */
+  int decreases = 0;
+  for (int i = 0; i < 30; i++) {
+    f.sent_kbps = c.estimate();
+    f.received_kbps = f.sent_kbps * 8 / 10;
+    t += kStepUs;
+    f.at_us = t;
+    unsigned before = c.estimate();
+    decreases += c.on_feedback(f) < before;
+  }
+  EXPECT_EQ(decreases, 3);
+  EXPECT_LT(c.estimate(), 1000u);
 }
 
 TEST(Congestion, ModerateLossHolds) {
@@ -90,17 +102,23 @@ TEST(Congestion, ModerateLossHolds) {
 TEST(Congestion, CleanFeedbackIncreasesAdditively) {
   CongestionController c(500, {300, 4000});
   int64_t t = 0;
-  /* One second of clean reports at 500 kbit/s: the additive floor
-   * (50 kbit/s per second) rules there, 8 % of 500 being less. */
+  /* One second of clean reports at 500 kbit/s: the additive step (100
+   * kbit/s per second) rules there, 8 % of 500 being less. */
   unsigned e = feed(c, clean(500), 10, &t);
   EXPECT_EQ(c.last_action(), "increase");
-  EXPECT_GE(e, 545u);
-  EXPECT_LE(e, 555u);
-  /* It keeps rising, and faster with the rate, but never in jumps. */
+  EXPECT_GE(e, 595u);
+  EXPECT_LE(e, 605u);
+  /* It keeps rising, by the same step, never in jumps. */
   unsigned before = e;
   e = feed(c, clean(e), 10, &t);
-  EXPECT_GT(e, before);
-  EXPECT_LE(e, before + before / 10 + 1);
+  EXPECT_GE(e, before + 95);
+  EXPECT_LE(e, before + 105);
+  /* Higher up, 8 % of the rate per second is the larger step. */
+  CongestionController high(3000, {300, 8000});
+  t = 0;
+  e = feed(high, clean(3000), 10, &t);
+  EXPECT_GE(e, 3230u);
+  EXPECT_LE(e, 3260u);
 }
 
 TEST(Congestion, ClampsToMinAndMax) {

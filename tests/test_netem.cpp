@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <sstream>
 
@@ -201,4 +202,113 @@ TEST_F(Netem, KeepsDecodingAtFivePercentLoss) {
 TEST_F(Netem, KeepsDecodingAt50msDelayWithJitter) {
   NETEM_REQUIRE();
   keeps_decoding({"delay 50ms +-10ms", {0, 50, 10}});
+}
+
+namespace {
+
+/* The encoder's bitrate every 500 ms while the test waits, as "t:kbps". */
+struct Timeline {
+  gint64 start = g_get_monotonic_time();
+  std::string text;
+  unsigned lowest = ~0u;
+  /* Samples for up to timeout_ms, until done(kbps); the seconds it took,
+   * or -1. */
+  double until(Sender& sender, unsigned timeout_ms, const std::function<bool(unsigned)>& done) {
+    gint64 from = g_get_monotonic_time();
+    for (;;) {
+      unsigned kbps = sender.encoder_kbps();
+      gint64 now = g_get_monotonic_time();
+      char point[48];
+      snprintf(point, sizeof point, " %.1f:%u", (now - start) / 1e6, kbps);
+      text += point;
+      lowest = std::min(lowest, kbps);
+      if (done(kbps))
+        return (now - from) / 1e6;
+      if (now - from > (gint64)timeout_ms * 1000)
+        return -1;
+      pause(500);
+    }
+  }
+  void mark(const char* what) { text += std::string(" [") + what + "]"; }
+};
+
+constexpr const char* kTwccExtension = "transport-wide-cc-extensions";
+
+bool wait_connected(Sender& sender) {
+  return wait_until([&] { return sender.connected(); }, 40000, 100);
+}
+
+}  // namespace
+
+/* The cap drops from 4 to 1 Mbit/s mid-session, then lifts: the encoder's
+ * bitrate falls below the cap within seconds and rises again after it,
+ * and Chromium keeps decoding all along. */
+TEST_F(Netem, BitrateFollowsTheCapDownAndUp) {
+  NETEM_REQUIRE();
+  ViewerNetwork net;
+  ASSERT_TRUE(net.ok()) << net.error();
+  Sender sender(net, "video-bitrate=2500 max-video-bitrate=3000 min-video-bitrate=300");
+  ASSERT_TRUE(sender.start());
+  ASSERT_TRUE(net.shape("tbf rate 4mbit burst 32kb latency 100ms")) << net.error();
+
+  Child viewer("chromium");
+  ASSERT_TRUE(start_viewer(viewer, net, sender, 45));
+  ASSERT_TRUE(wait_connected(sender)) << viewer.describe();
+  EXPECT_TRUE(contains(sender.local_sdp(), kTwccExtension)) << sender.local_sdp();
+
+  Timeline tl;
+  tl.mark("4 Mbit/s");
+  tl.until(sender, 6000, [](unsigned) { return false; });
+  unsigned before = sender.encoder_kbps();
+  EXPECT_GT(before, 1000u) << "above the coming cap before it comes:" << tl.text;
+
+  ASSERT_TRUE(net.shape("tbf rate 1mbit burst 16kb latency 100ms")) << net.error();
+  tl.mark("1 Mbit/s");
+  double fell = tl.until(sender, 10000, [](unsigned kbps) { return kbps < 1000; });
+  tl.until(sender, 4000, [](unsigned) { return false; });
+  unsigned capped = sender.encoder_kbps();
+  unsigned stats = sender.stats_kbps();
+
+  ASSERT_TRUE(net.unshape()) << net.error();
+  tl.mark("lifted");
+  unsigned low = tl.lowest;
+  double rose =
+      tl.until(sender, 20000, [&](unsigned kbps) { return kbps > std::max(1500u, low + low / 2); });
+
+  Json r = viewer.json(90000);
+  ASSERT_TRUE(r.is_object()) << viewer.describe();
+  std::string report = figures("cap 4 -> 1 Mbit/s -> lifted", r);
+  printf(
+      "%s\nnetem: bitrate timeline (s:kbit/s):%s\nnetem: fell below 1000 after %.1f s, "
+      "%u kbit/s under the cap (stats: %u), rose after %.1f s\n",
+      report.c_str(), tl.text.c_str(), fell, capped, stats, rose);
+  EXPECT_GE(fell, 0) << "the bitrate did not fall below the 1 Mbit/s cap:" << tl.text;
+  EXPECT_LT(capped, 1000u) << "not kept below the cap:" << tl.text;
+  EXPECT_LT(stats, 1000u) << "the stats property shows another bitrate";
+  EXPECT_GE(rose, 0) << "the bitrate did not rise after the cap lifted:" << tl.text;
+  EXPECT_TRUE(r["ok"].boolean()) << r.text() << "\n" << viewer.describe();
+  EXPECT_LT(r["longestGapMs"].number(), 3000) << report;
+}
+
+/* congestion-control=false: no TWCC extension in the offer (webrtcbin
+ * offers the transport-cc feedback itself either way), and the encoder keeps
+ * video-bitrate under a cap it cannot meet. */
+TEST_F(Netem, CongestionControlOffKeepsTheBitrate) {
+  NETEM_REQUIRE();
+  ViewerNetwork net;
+  ASSERT_TRUE(net.ok()) << net.error();
+  Sender sender(net, "video-bitrate=2500 congestion-control=false");
+  ASSERT_TRUE(sender.start());
+  ASSERT_TRUE(net.shape("tbf rate 1mbit burst 16kb latency 100ms")) << net.error();
+
+  Child viewer("chromium");
+  ASSERT_TRUE(start_viewer(viewer, net, sender, 6));
+  ASSERT_TRUE(wait_connected(sender)) << viewer.describe();
+  EXPECT_FALSE(contains(sender.local_sdp(), kTwccExtension)) << sender.local_sdp();
+  Timeline tl;
+  tl.until(sender, 6000, [](unsigned) { return false; });
+  EXPECT_EQ(tl.lowest, 2500u) << tl.text;
+  EXPECT_EQ(sender.encoder_kbps(), 2500u) << tl.text;
+  printf("netem: congestion-control=false under 1 Mbit/s: timeline%s\n", tl.text.c_str());
+  viewer.stop();
 }

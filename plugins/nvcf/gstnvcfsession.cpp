@@ -124,6 +124,8 @@ static void create_offer(GstNvcfSession::Impl* impl) {
     if (const nvcf::Codec* codec = nvcf::codec_for(b.tap.media_type))
       for (const auto& fb : codec->rtcp_feedback)
         gst_structure_set(s, fb.c_str(), G_TYPE_BOOLEAN, TRUE, NULL);
+    if (b.tap.video && impl->config.congestion_control)
+      gst_structure_set(s, "rtcp-fb-transport-cc", G_TYPE_BOOLEAN, TRUE, NULL);
     g_object_set(trans, "codec-preferences", prefs, NULL);
     gst_caps_unref(prefs);
     gst_object_unref(trans);
@@ -229,6 +231,7 @@ static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_d
     gint64 none = 0;
     impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time());
     impl->cb.connected(); /* asks for the key unit the media gate waits for */
+    gst_nvcf_session_watch_twcc(impl);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
 }
@@ -308,8 +311,8 @@ static bool configure_ice(GstNvcfSession::Impl* impl, std::string* error) {
   return true;
 }
 
-/* The playout-delay extension's id in our offers: one-byte ids run 1-14,
- * and nothing else on our send path numbers an extension. */
+/* The playout-delay extension's id in our offers: one-byte ids run 1-14;
+ * TWCC takes 3 (gstnvcfsessioncongestion.cpp). */
 constexpr guint kPlayoutDelayId = 5;
 
 /* min = max = 0 on every packet of this payloader: the payloader puts the
@@ -461,6 +464,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
       gst_util_set_object_arg(G_OBJECT(b.pay), key.c_str(), value.c_str());
     if (tap.video && impl->config.playout_delay)
       add_playout_delay(b.pay);
+    if (tap.video && impl->config.congestion_control)
+      gst_nvcf_session_add_twcc(impl, b.pay);
     gst_bin_add_many(impl->bin, b.queue, b.pay, b.filter, NULL);
     for (GstElement* e : {b.queue, b.pay, b.filter})
       gst_object_ref(e);
@@ -715,6 +720,7 @@ void GstNvcfSession::stop() {
     gst_element_set_locked_state(impl->webrtc, TRUE);
     gst_element_set_state(impl->webrtc, GST_STATE_NULL);
   }
+  gst_nvcf_session_unwatch_twcc(impl);
   for (auto& b : impl->branches) {
     for (GstElement* e : {b.queue, b.pay, b.filter})
       remove(e);

@@ -7,6 +7,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,7 +57,20 @@ struct GstNvcfSession::Impl {
    * it: stats() there cannot be answered. Atomic: written there, read by
    * any thread. */
   std::atomic<GThread*> webrtc_thread{nullptr};
+  /* Congestion control (gstnvcfsessioncongestion.cpp): the controller,
+   * fed on the RTCP thread, and the rtpsession whose twcc-stats it
+   * watches (a reference, from connection to stop()). Protected by lock. */
+  std::unique_ptr<nvcf::CongestionController> congestion;
+  GstElement* rtp_session = nullptr;
 };
+
+/* Congestion control (gstnvcfsessioncongestion.cpp): the TWCC extension
+ * on a video payloader (start(), the loop); watching the rtpsession's
+ * TWCC statistics once connected (webrtcbin's thread), and no more
+ * (stop(), after webrtcbin is down). */
+void gst_nvcf_session_add_twcc(GstNvcfSession::Impl* impl, GstElement* pay);
+void gst_nvcf_session_watch_twcc(GstNvcfSession::Impl* impl);
+void gst_nvcf_session_unwatch_twcc(GstNvcfSession::Impl* impl);
 
 /* The data channels (gstnvcfsessionchannels.cpp), on webrtcbin's thread:
  * a message on one of ours or the viewer's; a channel the viewer opened. */

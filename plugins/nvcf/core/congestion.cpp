@@ -22,6 +22,8 @@ unsigned CongestionController::on_feedback(const CongestionFeedback& f) {
   gradient_ms_ = kSmoothing * f.delay_gradient_ms + (1 - kSmoothing) * gradient_ms_;
 
   bool holding = last_decrease_us_ >= 0 && f.at_us - last_decrease_us_ < kHoldUs;
+  /* What the path carried is the best guess of its capacity. */
+  double carried = f.received_kbps > 0 ? kDecrease * f.received_kbps : estimate_;
   bool shortfall =
       f.sent_kbps > 0 && f.received_kbps > 0 && f.received_kbps < kReceivedShortfall * f.sent_kbps;
   bool overuse = gradient_ms_ > kOveruseGradientMs || shortfall;
@@ -30,14 +32,11 @@ unsigned CongestionController::on_feedback(const CongestionFeedback& f) {
   if (f.loss_fraction > kHighLoss) {
     action_ = "loss";
     if (!holding)
-      next = estimate_ * (1 - 0.5 * std::min(f.loss_fraction, 1.0));
+      next = std::min(estimate_ * (1 - 0.5 * std::min(f.loss_fraction, 1.0)), carried);
   } else if (overuse) {
     action_ = "overuse";
-    if (!holding) {
-      /* What the path carried is the best guess of its capacity. */
-      double base = f.received_kbps > 0 ? std::min<double>(f.received_kbps, estimate_) : estimate_;
-      next = kDecrease * base;
-    }
+    if (!holding)
+      next = std::min<double>(kDecrease * estimate_, carried);
   } else if (f.loss_fraction > kLowLoss || gradient_ms_ < -kOveruseGradientMs) {
     /* Some loss, or a queue draining: neither push nor back off. */
     action_ = "hold";
