@@ -72,6 +72,10 @@ def main():
     ip("-n", a.ns, "addr", "add", a.viewer_addr, "peer", a.host_addr, "dev", a.viewer_if)
     ip("-n", a.ns, "link", "set", a.viewer_if, "up")
     ip("-n", a.ns, "link", "set", "lo", "up")
+    # Every other address through this link too: a viewer here reaches the
+    # root namespace's addresses of other viewers' links (one signalling
+    # address serves them all), and only through its own impairments.
+    ip("-n", a.ns, "route", "add", "default", "dev", a.viewer_if)
 
     counts = {"forwarded": 0, "dropped": 0, "returned": 0}
     queue = []  # (release time, sequence, packet), media direction

@@ -312,3 +312,33 @@ TEST_F(Netem, CongestionControlOffKeepsTheBitrate) {
   printf("netem: congestion-control=false under 1 Mbit/s: timeline%s\n", tl.text.c_str());
   viewer.stop();
 }
+
+/* Two viewers of one encode, one behind a 1 Mbit/s cap: the weakest
+ * viewer's estimate bounds the shared encoder, and both keep decoding. */
+TEST_F(Netem, WeakestViewerBoundsTheSharedEncoder) {
+  NETEM_REQUIRE();
+  ViewerNetwork fast, slow;
+  ASSERT_TRUE(fast.ok()) << fast.error();
+  ASSERT_TRUE(slow.ok()) << slow.error();
+  /* Both viewers signal to the fast link's address (the slow one reaches
+   * it through its own link); ICE on both link addresses. */
+  Sender sender(fast, "max-sessions=2 video-bitrate=2500 ice-addresses=" + fast.host_address() +
+                          "," + slow.host_address());
+  ASSERT_TRUE(sender.start());
+  ASSERT_TRUE(slow.shape("tbf rate 1mbit burst 16kb latency 100ms")) << slow.error();
+
+  Child a("chromium-fast"), b("chromium-slow");
+  ASSERT_TRUE(start_viewer(a, fast, sender, 20));
+  ASSERT_TRUE(start_viewer(b, slow, sender, 15));
+  Timeline tl;
+  double fell = tl.until(sender, 30000, [](unsigned kbps) { return kbps < 1000; });
+  Json ra = a.json(90000), rb = b.json(90000);
+  ASSERT_TRUE(ra.is_object()) << a.describe();
+  ASSERT_TRUE(rb.is_object()) << b.describe();
+  printf("%s\n%s\nnetem: two viewers, one capped: timeline%s; below 1000 after %.1f s\n",
+         figures("two viewers: uncapped", ra).c_str(), figures("two viewers: 1 Mbit/s", rb).c_str(),
+         tl.text.c_str(), fell);
+  EXPECT_GE(fell, 0) << "the capped viewer did not bound the encoder:" << tl.text;
+  EXPECT_TRUE(ra["ok"].boolean()) << ra.text() << "\n" << a.describe();
+  EXPECT_TRUE(rb["ok"].boolean()) << rb.text() << "\n" << b.describe();
+}
