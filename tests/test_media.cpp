@@ -182,3 +182,22 @@ TEST_F(Media, RejectedMediaEndsOnlyThatSession) {
   EXPECT_TRUE(bus_problems(s.pipeline()).empty());
   EXPECT_TRUE(s.set_state(GST_STATE_NULL));
 }
+
+/* A new session's branch gets its stream's caps when it starts, not with
+ * the stream's next frame: the offer (which needs them) used to wait up to
+ * a frame interval, here 10 s, and now goes out at once. */
+TEST_F(Media, OfferDoesNotWaitForTheNextFrame) {
+  Streamer s("ice-addresses=127.0.0.1 resume-timeout=0 video-encoder=x264enc",
+             "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=1/10");
+  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
+  ASSERT_TRUE(wait_media(s, 10000));
+  WsClient a;
+  std::string sid = start_viewer(a, s);
+  ASSERT_FALSE(sid.empty());
+  /* 4 s: far inside the 10 s to the next frame, and slack for a loaded machine. */
+  auto offer = a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 4000);
+  ASSERT_TRUE(offer.has_value()) << "the offer waited for the next frame";
+  EXPECT_NE((*offer)["sdp"]["sdp"].str().find("H264"), std::string::npos);
+  EXPECT_TRUE(bus_problems(s.pipeline()).empty());
+  EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+}

@@ -536,6 +536,34 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   return true;
 }
 
+/* The tee hands a new pad its stream's sticky events only with the next
+ * buffer, up to a frame interval after the session starts, and the offer
+ * waits for the caps. These copies go into the branch queue, never onto the
+ * tee's pad: a branch that refuses them fails on its own queue thread, as it
+ * would with the next frame, and the tee never sees the refusal. The tee's
+ * own copies follow with that frame, identical and harmless. */
+void GstNvcfSession::send_stream_caps() {
+  Impl* impl = impl_.get();
+  for (auto& b : impl->branches) {
+    GstPad* tee_sink = gst_element_get_static_pad(b.tap.tee, "sink");
+    std::vector<GstEvent*> events;
+    gst_pad_sticky_events_foreach(
+        tee_sink,
+        [](GstPad*, GstEvent** event, gpointer data) -> gboolean {
+          GstEventType t = GST_EVENT_TYPE(*event);
+          if (t == GST_EVENT_STREAM_START || t == GST_EVENT_CAPS || t == GST_EVENT_SEGMENT)
+            static_cast<std::vector<GstEvent*>*>(data)->push_back(gst_event_ref(*event));
+          return TRUE;
+        },
+        &events);
+    gst_object_unref(tee_sink);
+    GstPad* sink = gst_element_get_static_pad(b.queue, "sink");
+    for (GstEvent* e : events)
+      gst_pad_send_event(sink, e);
+    gst_object_unref(sink);
+  }
+}
+
 void GstNvcfSession::set_remote_answer(const std::string& sdp) {
   Impl* impl = impl_.get();
   GstSDPMessage* msg = NULL;

@@ -32,8 +32,8 @@ struct GstNvcfSessionConfig {
   nvcf::PortRange port_range;
   std::vector<std::string> ice_addresses; /* local addresses; empty = all */
   bool ice_tcp = false;
-  bool relay_only = false; /* ice-transport-policy=relay */
-  bool live = true;        /* live input: sent unsynced, at once */
+  bool relay_only = false;    /* ice-transport-policy=relay */
+  bool live = true;           /* live input: sent unsynced, at once */
   bool playout_delay = false; /* zero playout-delay extension on video */
   bool lip_sync = false;      /* audio in the video's media stream */
 };
@@ -61,6 +61,10 @@ class GstNvcfSession {
 
   /* Build the webrtcbin and one branch per stream, then negotiate. */
   bool start(const std::vector<GstNvcfStreamTap>& streams, std::string* error);
+  /* Give every branch its stream's caps now, not with the next frame, so
+   * the offer goes out at once. After webrtcbin-created, whose handlers may
+   * still change a branch. Loop thread. */
+  void send_stream_caps();
   void set_remote_answer(const std::string& sdp);
   void add_remote_ice(const nvcf::IceCandidate& ice);
   /* Ask every video stream for a key unit (new viewer, PLI). */
