@@ -71,6 +71,10 @@ class GstNvcfSession {
 
   /* Build the webrtcbin and one branch per stream, then negotiate. */
   bool start(const std::vector<GstNvcfStreamTap>& streams, std::string* error);
+  /* Give every branch its stream's caps now, not with the next frame, so
+   * the offer goes out at once. After webrtcbin-created, whose handlers may
+   * still change a branch. Loop thread. */
+  void send_stream_caps();
   void set_remote_answer(const std::string& sdp);
   void add_remote_ice(const nvcf::IceCandidate& ice);
   /* Ask every video stream for a key unit (new viewer, PLI). */

@@ -401,6 +401,7 @@ bool GstNvcfSessionRegistry::run(const std::string& id, const GstNvcfClientInfo&
     return false;
   }
   hooks_.webrtcbin_created(id, session->webrtcbin());
+  session->send_stream_caps();
   watch_gathering(id, session.get());
   return true;
 }
