@@ -12,16 +12,39 @@ const viewerScript = path.join(root, 'tests', 'e2e', 'werift-viewer.mjs');
 // USER_HZ: 100 on every Linux this runs on (sysconf is not reachable from node).
 const TICKS = 100;
 
-/** CPU ticks (user + system) of pid and its threads; null once it is gone. */
-function cpuTicks(pid) {
+/** CPU ticks (user + system) in a /proc stat line; null when unreadable. */
+function statTicks(file) {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(file, 'utf8');
     // Fields after the command name, which may hold spaces: utime is the 14th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return null;
   }
+}
+
+/** CPU ticks of pid and its threads; null once it is gone. */
+const cpuTicks = (pid) => statTicks(`/proc/${pid}/stat`);
+
+/**
+ * CPU ticks of pid's per-session threads (named "session-…" by the sink:
+ * each session's queue thread, which runs its payloader, webrtcbin's RTP
+ * path and the send) and of all others (source, encoder, tee, servers).
+ * Threads that ended since the last read are lost to both, so this is read
+ * only while the viewers run.
+ */
+function threadTicks(pid) {
+  const split = { session: 0, shared: 0 };
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return null; }
+  for (const tid of tids) {
+    let comm = '';
+    try { comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'); } catch { continue; }
+    const ticks = statTicks(`/proc/${pid}/task/${tid}/stat`);
+    if (ticks !== null) split[comm.startsWith('session-') ? 'session' : 'shared'] += ticks;
+  }
+  return split;
 }
 
 function statusField(pid, name) {
@@ -58,19 +81,36 @@ export function resources(pid) {
   };
 }
 
-/** Starts measuring pid's CPU; stop() gives % of one core since the start. */
+/**
+ * Starts measuring pid's CPU; stop() gives % of one core since the start,
+ * and stopSplit() the same for its per-session threads and the rest.
+ */
 export function cpuMeter(pid) {
   const t0 = process.hrtime.bigint();
   const c0 = cpuTicks(pid);
+  const s0 = threadTicks(pid);
+  const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
+  const percent = (a, b, s) => (a === null || b === null || s <= 0 ? null : ((b - a) / TICKS / s) * 100);
   return {
     stop() {
-      const c1 = cpuTicks(pid);
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      if (c0 === null || c1 === null || seconds <= 0) return null;
-      return ((c1 - c0) / TICKS / seconds) * 100;
+      return percent(c0, cpuTicks(pid), seconds());
+    },
+    stopSplit() {
+      const s1 = threadTicks(pid);
+      const s = seconds();
+      // A session thread that started inside the window counts from zero.
+      if (!s0 || !s1) return { session: null, shared: null };
+      return { session: percent(s0.session, s1.session, s), shared: percent(s0.shared, s1.shared, s) };
     },
   };
 }
+
+/**
+ * Where the werift viewers run: NVCF_BENCH_VIEWER_CPUS (a taskset list,
+ * scripts/bench --pin) keeps them off the senders' core, so a sender's CPU
+ * time is not inflated by the viewers' own load on a 2-core machine.
+ */
+const viewerCpus = process.env.NVCF_BENCH_VIEWER_CPUS || '';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,8 +121,11 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export function viewer(url, protocol, seconds, timeout = seconds + 30) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [viewerScript, '--signalling', url, '--protocol', protocol,
-      '--seconds', String(seconds), '--timeout', String(timeout)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [viewerScript, '--signalling', url, '--protocol', protocol,
+      '--seconds', String(seconds), '--timeout', String(timeout)];
+    const [cmd, argv] = viewerCpus ? ['taskset', ['-c', viewerCpus, process.execPath, ...args]]
+      : [process.execPath, args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });

@@ -33,6 +33,7 @@ async function measure(mode, count) {
   const meter = cpuMeter(pid);
   await sleep(opts.window * 1000);
   const cpu = meter.stop();
+  const split = mode === 'ours' ? meter.stopSplit() : { session: null, shared: null };
   const res = resources(pid);
   const reports = await Promise.all(viewers);
   const failed = reports.filter((r) => !r.ok);
@@ -43,7 +44,8 @@ async function measure(mode, count) {
     return expected > 0 ? Math.max(0, expected - r.frames.complete) / expected * 100 : 100;
   });
   return {
-    mode, viewers: count, cpuPercent: cpu, rssMiB: res.rssKiB / 1024, threads: res.threads,
+    mode, viewers: count, cpuPercent: cpu, sessionCpuPercent: split.session, sharedCpuPercent: split.shared,
+    rssMiB: res.rssKiB / 1024, threads: res.threads,
     failed: failed.length, errors: failed.map((r) => r.error),
     missedPercent: missed.length ? Math.max(...missed) : null,
     missedPercentMean: missed.length ? missed.reduce((a, b) => a + b, 0) / missed.length : null,
@@ -64,14 +66,16 @@ async function main() {
   const get = (mode, count) => results.find((r) => r.mode === mode && r.viewers === count);
   const one = get('ours', 1);
   printTable(`${opts.label || 'viewers'}: sender CPU (% of one core) and RSS over ${opts.window} s; ` +
+    'ours sessions = its per-session threads, ours shared = the rest (source, encode, servers); ' +
     'missed = worst viewer\'s frames not received whole', [
-    'viewers', 'ours CPU', 'baseline CPU', 'ratio', 'ours/1 viewer', 'ours RSS', 'baseline RSS',
-    'ours missed', 'baseline missed'],
+    'viewers', 'ours CPU', 'baseline CPU', 'ratio', 'ours/1 viewer', 'ours sessions', 'ours shared',
+    'ours RSS', 'baseline RSS', 'ours missed', 'baseline missed'],
   counts.map((n) => {
     const o = get('ours', n);
     const b = get('baseline', n);
     return [n, `${fmt(o.cpuPercent)}%`, `${fmt(b.cpuPercent)}%`, ratio(o.cpuPercent, b.cpuPercent),
-      one ? ratio(o.cpuPercent, one.cpuPercent) : '-', `${fmt(o.rssMiB)} MiB`, `${fmt(b.rssMiB)} MiB`,
+      one ? ratio(o.cpuPercent, one.cpuPercent) : '-', `${fmt(o.sessionCpuPercent)}%`,
+      `${fmt(o.sharedCpuPercent)}%`, `${fmt(o.rssMiB)} MiB`, `${fmt(b.rssMiB)} MiB`,
       n ? `${fmt(o.missedPercent)}%` : '-', n ? `${fmt(b.missedPercent)}%` : '-'];
   }));
   const report = { label: opts.label, date: new Date().toISOString(), options: opts, results };

@@ -86,6 +86,11 @@ try:
                             f"{r['missedPercent']}% of frames")
         elif r["mode"] == "ours" and r["cpuPercent"] <= 0:
             failures.append(f"viewers: the streamer encodes, yet used no CPU: {r}")
+        elif r["mode"] == "ours" and (r["sharedCpuPercent"] is None or r["sharedCpuPercent"] <= 0
+                                      or r["sessionCpuPercent"] is None
+                                      or (r["viewers"] == 0) != (r["sessionCpuPercent"] == 0)):
+            # Session threads run exactly when there are viewers.
+            failures.append(f"viewers: the streamer's CPU split is not sane: {r}")
     # Churn: every session served, resources read before and after.
     churn = load("churn.json")
     for mode in ("ours", "baseline"):

@@ -1,4 +1,5 @@
 #include "nvcfproc.h"
+#include "nvcfsecrets.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -92,6 +93,14 @@ bool Child::start(const std::vector<std::string>& argv,
   std::string line;
   for (auto& a : argv)
     line += (line.empty() ? "" : " ") + a;
+  /* The command line goes to the test's output (meson's log): every known
+   * secret (nvcfsecrets.h) and the caller's own are masked. */
+  std::vector<std::string> hide(secret_args_.begin(), secret_args_.end());
+  for (auto& f : secrets::forms())
+    hide.push_back(f.text);
+  for (auto& h : hide)
+    for (size_t at; !h.empty() && (at = line.find(h)) != std::string::npos;)
+      line.replace(at, h.size(), "***");
   g_print("[%s] started %d: %s\n", name_.c_str(), pid_, line.c_str());
   return true;
 }

@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ class Child {
    * value unsets); false and a test failure when it cannot start. */
   bool start(const std::vector<std::string>& argv,
              const std::map<std::string, std::string>& env = {});
+  /* Secrets the "started" line must show as *** wherever they occur in
+   * the arguments, besides those of nvcfsecrets.h (always masked). */
+  void set_secret_args(std::set<std::string> args) { secret_args_ = std::move(args); }
   bool running();
   /* Waits up to timeout_ms for the exit; false if it still runs. */
   bool wait_exit(int timeout_ms);
@@ -86,6 +90,7 @@ class Child {
   std::string name_;
   TempDir dir_;
   std::string out_path_, err_path_;
+  std::set<std::string> secret_args_;
   int pid_ = -1;
   bool exited_ = false;
   int status_ = 0;

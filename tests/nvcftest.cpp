@@ -2,16 +2,65 @@
 
 #include <gtest/gtest.h>
 
+#include <glib/gstdio.h>
+
+#include <unistd.h>
+
 #include <cstring>
+#include <string>
 
 #include "gstnvcf.h"
 #include "nvcfjson.h"
 
 namespace nvcftest {
 
+/* A suite that logs to files (GST_DEBUG_FILE, "<dir>/<suite>-%p.log")
+ * starts with its own earlier files removed, so the directory holds what
+ * this run wrote (secrets-grep reads it); the dot directory is made. */
+static void prepare_log_files() {
+  const char* file = g_getenv("GST_DEBUG_FILE");
+  if (file && *file && strcmp(file, "-") != 0) {
+    gchar* dir = g_path_get_dirname(file);
+    gchar* base = g_path_get_basename(file);
+    g_mkdir_with_parents(dir, 0755);
+    const char* pid = strstr(base, "%p");
+    std::string prefix = pid ? std::string(base, pid - base) : "";
+    std::string mine = prefix + std::to_string(getpid()) + ".log"; /* if gst_init ran already */
+    if (GDir* d = prefix.empty() ? nullptr : g_dir_open(dir, 0, nullptr)) {
+      while (const gchar* name = g_dir_read_name(d))
+        if (g_str_has_prefix(name, prefix.c_str()) && g_str_has_suffix(name, ".log") &&
+            mine != name)
+          g_remove((std::string(dir) + "/" + name).c_str());
+      g_dir_close(d);
+    }
+    g_free(base);
+    g_free(dir);
+  }
+  if (const char* dot = g_getenv("GST_DEBUG_DUMP_DOT_DIR"))
+    g_mkdir_with_parents(dot, 0755);
+}
+
 void init() {
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    prepare_log_files();
+    g_once_init_leave(&once, 1);
+  }
   gst_init(nullptr, nullptr);
   gst_nvcf_register();
+}
+
+void restore_default_log() {
+  const char* file = g_getenv("GST_DEBUG_FILE");
+  FILE* out = nullptr;
+  if (file && *file && strcmp(file, "-") != 0) {
+    std::string name = file;
+    size_t p = name.find("%p");
+    if (p != std::string::npos)
+      name.replace(p, 2, std::to_string(getpid()));
+    out = g_fopen(name.c_str(), "a"); /* kept open: the log function writes to it from now on */
+  }
+  gst_debug_add_log_function(gst_debug_log_default, out, nullptr);
 }
 
 bool wait_until(const std::function<bool()>& pred, unsigned timeout_ms, unsigned step_ms) {

@@ -16,6 +16,10 @@ namespace nvcftest {
 
 /* gst_init + static registration of the nvcf elements. */
 void init();
+/* Puts GStreamer's default log function back after a test replaced it:
+ * into this process's GST_DEBUG_FILE (appended, "%p" the pid) when one is
+ * set, else stderr, as gst_init had it. */
+void restore_default_log();
 
 /* Polls pred until it holds (true) or timeout_ms passes (false), running
  * the calling thread's default main context in between (where its

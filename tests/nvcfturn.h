@@ -1,12 +1,15 @@
 /* coturn on 127.0.0.1 for the real-peer tests: a free port (TCP and UDP),
  * a private directory, and either long-term credentials (user:password)
  * or the TURN REST scheme (use-auth-secret with a shared secret, as NVCF
- * rotates credentials). */
+ * rotates credentials): one fixed secret (Coturn::secret), or secrets in
+ * coturn's database that add_secret and delete_secret change while it runs
+ * (Coturn::rotating_secrets), as NVCF's cron job rotates them. */
 #pragma once
 
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "nvcfproc.h"
 #include "nvcfws.h"
@@ -23,6 +26,9 @@ class Coturn {
   static std::string secret(const std::string& shared) {
     return "use-auth-secret\nstatic-auth-secret=" + shared + "\n";
   }
+  /* Secrets from the database (userdb), read by coturn at each
+   * authentication: set them with add_secret, before start or later. */
+  static std::string rotating_secrets() { return "use-auth-secret\n"; }
   Coturn(std::string auth, std::string relays)
       : auth_(std::move(auth)), relays_(std::move(relays)) {}
 
@@ -40,6 +46,12 @@ class Coturn {
   std::unique_ptr<Child> proc;
   std::string describe() const { return proc ? proc->describe() : "coturn not started"; }
 
+  /* Adds or deletes a shared secret of the realm in coturn's database
+   * (turnadmin); a running coturn uses the change at the next
+   * authentication. Allocations made before keep working. */
+  bool add_secret(const std::string& s) { return admin("-s", s); }
+  bool delete_secret(const std::string& s) { return admin("-X", s); }
+
  private:
   bool start_once() {
     port = free_port();
@@ -56,6 +68,14 @@ class Coturn {
     proc->start({program("turnserver"), "-c", dir_.file("turnserver.conf")});
     return port && wait_until([&] { return tcp_accepts(port) || !proc->running(); }, 10000) &&
            proc->running();
+  }
+  /* turnadmin takes the secret on its command line only: never printed. */
+  bool admin(const char* op, const std::string& secret) {
+    Child c("turnadmin");
+    c.set_secret_args({secret});
+    if (!c.start({program("turnadmin"), "-r", "nvcf.test", "-b", dir_.file("turndb"), op, secret}))
+      return false;
+    return c.wait_exit_code(10000) == 0;
   }
   std::string auth_, relays_;
   TempDir dir_;

@@ -13,14 +13,15 @@
 #include "nvcftest.h"
 #include "nvcfturn.h"
 #include "nvcfws.h"
+#include "nvcfsecrets.h"
 
 using namespace nvcftest;
 
 namespace {
 
-const char* kKey = "nvapi-CHAINKEY-0123456789abcdef";
-const char* kTurnSecret = "chain-turn-SECRET-7";
-const char* kJwtSecret = "chain-jwt-SECRET-9";
+const std::string kKey = nvcftest::secrets::kChainApiKey;
+const std::string kTurnSecret = nvcftest::secrets::kChainTurnSecret;
+const std::string kJwtSecret = nvcftest::secrets::kChainJwtSecret;
 
 std::string b64url(const std::string& data) {
   gchar* b = g_base64_encode(reinterpret_cast<const guchar*>(data.data()), data.size());

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "nvcftest.h"
+#include "core/json.h"
+#include "nvcfsecrets.h"
 
 using nvcftest::http;
 using nvcftest::Streamer;
@@ -11,8 +13,9 @@ class ControlServer : public ::testing::Test {
   static void SetUpTestSuite() { nvcftest::init(); }
 };
 
-static const char* kGoodCreds =
-    R"({"stunIp":"127.0.0.1","stunPort":3478,"username":"user","password":"pass"})";
+static const std::string kGoodCreds =
+    R"({"stunIp":"127.0.0.1","stunPort":3478,"username":"user","password":)" +
+    nvcf::json::quote(nvcftest::secrets::kPostedPassword) + "}";
 
 TEST_F(ControlServer, BindsFreePortOnReadyAndReleasesOnNull) {
   Streamer s;
@@ -132,7 +135,8 @@ TEST_F(ControlServer, CredentialsSignalAndBusMessage) {
                    }),
                    &seen);
   ASSERT_EQ(http(s.control_port(), "POST", "/v1/streaming/creds", "application/json",
-                 R"({"stunIp":"10.9.8.7","stunPort":3479,"username":"a","password":"b"})")
+                 R"({"stunIp":"10.9.8.7","stunPort":3479,"username":"a","password":)" +
+                     nvcf::json::quote(nvcftest::secrets::kPostedPassword2) + "}")
                 .status,
             200u);
   EXPECT_EQ(seen.count, 1);

@@ -59,6 +59,17 @@ std::string start_viewer(WsClient& c, const Streamer& s, std::string* producer =
   return start_session(c, p);
 }
 
+/* s playing, with one viewer whose session started; its offer within
+ * timeout_ms. */
+std::optional<Msg> first_offer(Streamer& s, WsClient& a, std::string* sid, unsigned timeout_ms) {
+  if (!s.set_state(GST_STATE_PLAYING) || !wait_media(s, 10000))
+    return std::nullopt;
+  *sid = start_viewer(a, s);
+  if (sid->empty())
+    return std::nullopt;
+  return a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, timeout_ms);
+}
+
 class Media : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { init(); }
@@ -159,12 +170,9 @@ TEST_F(Media, FailingBranchEndsOnlyItsSession) {
 TEST_F(Media, RejectedMediaEndsOnlyThatSession) {
   Streamer s("ice-addresses=127.0.0.1 resume-timeout=0 video-encoder=x264enc",
              "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1");
-  ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
-  ASSERT_TRUE(wait_media(s, 10000));
   WsClient a;
-  std::string sid = start_viewer(a, s);
-  ASSERT_FALSE(sid.empty());
-  auto offer = a.next_matching([](const Msg& m) { return m["sdp"].exists(); }, 10000);
+  std::string sid;
+  auto offer = first_offer(s, a, &sid, 10000);
   ASSERT_TRUE(offer.has_value());
   std::string sdp = (*offer)["sdp"]["sdp"].str();
   auto replace = [&](const std::string& from, const std::string& to) {
@@ -179,6 +187,22 @@ TEST_F(Media, RejectedMediaEndsOnlyThatSession) {
   ASSERT_TRUE(error.has_value()) << "the viewer was not told";
   EXPECT_NE((*error)["details"].str().find("rejected the video"), std::string::npos) << error->text;
   EXPECT_TRUE(wait_until([&] { return s.ready_state() == "ready"; }, 5000)) << s.ready_state();
+  EXPECT_TRUE(bus_problems(s.pipeline()).empty());
+  EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+}
+
+/* A new session's branch gets its stream's caps when it starts, not with
+ * the stream's next frame: the offer (which needs them) used to wait up to
+ * a frame interval, here 10 s, and now goes out at once. */
+TEST_F(Media, OfferDoesNotWaitForTheNextFrame) {
+  Streamer s("ice-addresses=127.0.0.1 resume-timeout=0 video-encoder=x264enc",
+             "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=1/10");
+  WsClient a;
+  std::string sid;
+  /* 4 s: far inside the 10 s to the next frame, and slack for a loaded machine. */
+  auto offer = first_offer(s, a, &sid, 4000);
+  ASSERT_TRUE(offer.has_value()) << "the offer waited for the next frame";
+  EXPECT_NE((*offer)["sdp"]["sdp"].str().find("H264"), std::string::npos);
   EXPECT_TRUE(bus_problems(s.pipeline()).empty());
   EXPECT_TRUE(s.set_state(GST_STATE_NULL));
 }

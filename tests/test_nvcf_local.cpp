@@ -12,13 +12,14 @@
 #include "nvcftest.h"
 #include "nvcfturn.h"
 #include "nvcfws.h"
+#include "nvcfsecrets.h"
 
 using namespace nvcftest;
 
 namespace {
 
-const char* kKey = "nvapi-LOCALKEY-0123456789abcdef";
-const char* kTurnSecret = "turn-shared-SECRET-42";
+const std::string kKey = nvcftest::secrets::kLocalApiKey;
+const std::string kTurnSecret = nvcftest::secrets::kLocalTurnSecret;
 
 struct Local {
   Child proc{"nvcf-local"};
@@ -200,6 +201,7 @@ TEST(NvcfLocal, ChromiumThroughGatewayOverRestTurn) {
                     R"(","username":")" + mine.username + R"(","credential":")" + mine.password +
                     R"("}],"iceTransportPolicy":"relay"})";
   Child viewer("chromium");
+  viewer.set_secret_args({mine.password});
   ASSERT_TRUE(
       viewer.start({program("node"), e2e_path("chromium-viewer.mjs"), "--signalling",
                     "ws://127.0.0.1:" + std::to_string(local.gateway) + "/sign_in", "--subprotocol",

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "nvcftest.h"
+#include "nvcfsecrets.h"
 
 namespace {
 
@@ -31,8 +32,8 @@ GLogWriterOutput capture_glib(GLogLevelFlags, const GLogField* fields, gsize n, 
 }
 
 /* '+' and '/' are percent-encoded in a TURN URI: both forms are searched. */
-const char* kPassword = "Pa55+w0rd/SECRET-7f3a";
-const char* kPasswordEncoded = "Pa55%2Bw0rd%2FSECRET-7f3a";
+const std::string kPassword = nvcftest::secrets::kPostedPassword;
+const std::string kPasswordEncoded = nvcf::percent_encode(kPassword);
 
 }  // namespace
 

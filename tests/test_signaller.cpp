@@ -27,6 +27,8 @@
 #include "nvcfpeer.h"
 #include "nvcftest.h"
 #include "nvcfws.h"
+#include "core/json.h"
+#include "nvcfsecrets.h"
 
 using namespace nvcftest;
 using nvcftest::http;
@@ -598,14 +600,12 @@ TEST_F(Signaller, LaterCredentialsReplaceEarlierOnes) {
   auto post = [&](const std::string& body) {
     return http(s->control_port(), "POST", "/v1/streaming/creds", "application/json", body).status;
   };
-  ASSERT_EQ(
-      post(
-          R"({"stunIp":"127.0.0.2","stunPort":3001,"username":"first-user","password":"first-pass"})"),
-      200u);
-  ASSERT_EQ(
-      post(
-          R"({"stunIp":"127.0.0.3","stunPort":3002,"username":"second-user","password":"second-pass"})"),
-      200u);
+  ASSERT_EQ(post(R"({"stunIp":"127.0.0.2","stunPort":3001,"username":"first-user","password":)" +
+                 nvcf::json::quote(nvcftest::secrets::kPostedPassword) + "}"),
+            200u);
+  ASSERT_EQ(post(R"({"stunIp":"127.0.0.3","stunPort":3002,"username":"second-user","password":)" +
+                 nvcf::json::quote(nvcftest::secrets::kPostedPassword2) + "}"),
+            200u);
   struct Servers {
     std::mutex lock;
     std::string stun, turn;

@@ -20,13 +20,14 @@
 #include "nvcfproc.h"
 #include "nvcfturn.h"
 #include "nvcfws.h"
+#include "nvcfsecrets.h"
 
 namespace {
 
 /* '+' and '/' are percent-encoded in the TURN URI: both forms count. */
 const std::string kUser = "nvcfuser";
-const std::string kPassword = "Turn+Secret/7f3a9c";
-const std::string kPasswordEncoded = "Turn%2BSecret%2F7f3a9c";
+const std::string kPassword = nvcftest::secrets::kTurnPassword;
+const std::string kPasswordEncoded = nvcf::percent_encode(kPassword);
 
 /* Any mix of raw, encoded and twice-encoded halves (GstUri re-escapes). */
 bool leaks(const std::string& text) {

@@ -48,6 +48,7 @@
 #include "nvcfproc.h"
 #include "nvcftest.h"
 #include "nvcfws.h"
+#include "nvcfsecrets.h"
 #include "pipelinefile.h"
 
 using namespace nvcftest;
@@ -120,7 +121,7 @@ std::string missing(unsigned needs) {
 class Turn {
  public:
   static constexpr const char* kUser = "nvcfuser";
-  static constexpr const char* kPassword = "Turn-Secret-7f3a9c";
+  static inline const std::string kPassword = nvcftest::secrets::kTurnPassword;
 
   ~Turn() { child_.stop(SIGTERM, 3000); }
 
@@ -402,7 +403,7 @@ struct LogCapture {
     const gchar* env = g_getenv("GST_DEBUG");
     gst_debug_set_threshold_from_string(env ? env : "", TRUE);
     gst_debug_remove_log_function(on_log);
-    gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+    restore_default_log();
   }
   std::string get() {
     std::lock_guard<std::mutex> l(lock);
@@ -1135,8 +1136,8 @@ TEST_F(WebRtc, TurnRelayOnlyBothSides) {
 TEST_F(WebRtc, TurnWrongPassword) {
   REQUIRE_TOOLS(kNode | kWerift | kTurn);
   /* '+' and '/' are percent-encoded in the TURN URI: neither form may leak. */
-  const std::string wrong = "Wrong+Pass/51d2e8";
-  const std::string wrong_encoded = "Wrong%2BPass%2F51d2e8";
+  const std::string wrong = nvcftest::secrets::kWrongPassword;
+  const std::string wrong_encoded = nvcf::percent_encode(wrong);
   Turn turn;
   ASSERT_TRUE(turn.start());
   LogCapture log;

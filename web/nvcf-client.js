@@ -773,6 +773,7 @@ export class StatsSampler {
       keyFramesDecoded: 0,
       videoPacketsReceived: 0,
       videoPacketsLost: 0,
+      videoRetransmittedPackets: 0,
       videoBytesReceived: 0,
       videoBitrateKbps: null, // null until a second sample gives a rate
       audioPacketsReceived: 0,
@@ -824,6 +825,7 @@ export class StatsSampler {
       out.keyFramesDecoded = video.keyFramesDecoded || 0;
       out.videoPacketsReceived = video.packetsReceived || 0;
       out.videoPacketsLost = video.packetsLost || 0;
+      out.videoRetransmittedPackets = video.retransmittedPacketsReceived || 0;
       out.videoBytesReceived = video.bytesReceived || 0;
       out.nackCount = video.nackCount || 0;
       out.pliCount = video.pliCount || 0;

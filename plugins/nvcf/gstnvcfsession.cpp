@@ -124,6 +124,8 @@ static void create_offer(GstNvcfSession::Impl* impl) {
     if (const nvcf::Codec* codec = nvcf::codec_for(b.tap.media_type))
       for (const auto& fb : codec->rtcp_feedback)
         gst_structure_set(s, fb.c_str(), G_TYPE_BOOLEAN, TRUE, NULL);
+    if (b.tap.video && impl->config.congestion_control)
+      gst_structure_set(s, "rtcp-fb-transport-cc", G_TYPE_BOOLEAN, TRUE, NULL);
     g_object_set(trans, "codec-preferences", prefs, NULL);
     gst_caps_unref(prefs);
     gst_object_unref(trans);
@@ -176,6 +178,21 @@ static void on_ice_candidate(GstElement*, guint mline, gchar* candidate, gpointe
   impl->cb.ice(nvcf::IceCandidate{candidate, mline, ""});
 }
 
+/* Why a session gathered nothing, for its viewer and the log. Under the
+ * relay policy only TURN can give a candidate, so the TURN server (never
+ * its credentials) is what to name. */
+static std::string no_candidate_reason(const GstNvcfSessionConfig& config) {
+  if (config.relay_only && config.turn_server.empty())
+    return "no local ICE candidate: ice-transport-policy is relay and there is no TURN "
+           "server (post credentials to /v1/streaming/creds, or set turn-server)";
+  if (config.relay_only)
+    return "no local ICE candidate: ice-transport-policy is relay and the TURN server " +
+           server_endpoint(config.turn_server) +
+           " gave no relay candidate (check the credentials posted to /v1/streaming/creds)";
+  return "no local ICE candidate: no free UDP port in " + config.port_range.to_string() +
+         " or no usable address";
+}
+
 static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCICEGatheringState state;
@@ -198,8 +215,7 @@ static void on_gathering_state(GstElement* webrtc, GParamSpec*, gpointer user_da
         "reachable",
         impl->config.label.c_str(), server_endpoint(impl->config.turn_server).c_str());
   if (n == 0)
-    impl->cb.failed("no local ICE candidate: no free UDP port in " +
-                    impl->config.port_range.to_string() + " or no usable address");
+    impl->cb.failed(no_candidate_reason(impl->config));
 }
 
 /* A live stream is sent as soon as it is encoded, as a plain webrtcbin
@@ -218,6 +234,25 @@ static void on_send_path_element(GstBin*, GstBin*, GstElement* element, gpointer
     g_object_set(element, "sync", FALSE, NULL);
 }
 
+/* Media may start once ICE has connected: the key unit then asked for is
+ * encoded while DTLS completes (a round trip and two key operations), and
+ * webrtcbin holds it, and the frames after it, until DTLS is up. Asked for
+ * only at DTLS, it came a frame interval and an encode later. Once. */
+static void transport_connected(GstNvcfSession::Impl* impl) {
+  gint64 none = 0;
+  if (impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time()))
+    impl->cb.connected(); /* asks for the key unit the media gate waits for */
+}
+
+static void on_ice_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
+  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
+  GstWebRTCICEConnectionState state;
+  g_object_get(webrtc, "ice-connection-state", &state, NULL);
+  if (!impl->stopped && (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
+                         state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED))
+    transport_connected(impl);
+}
+
 static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCPeerConnectionState state;
@@ -226,9 +261,14 @@ static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_d
     return;
   GST_INFO("[%s] connection state %d", impl->config.label.c_str(), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-    gint64 none = 0;
-    impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time());
-    impl->cb.connected(); /* asks for the key unit the media gate waits for */
+    /* Our queue keeps 200 ms: after a slow DTLS (long round trips) the held
+     * key unit may be gone, so a fresh one is asked for. */
+    constexpr gint64 kHeldKeyUnitUs = 120 * 1000;
+    gint64 ice = impl->connected_at;
+    if (ice != 0 && g_get_monotonic_time() - ice > kHeldKeyUnitUs)
+      impl->cb.connected();
+    transport_connected(impl); /* when ICE's own notice did not come first */
+    gst_nvcf_session_watch_twcc(impl);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
 }
@@ -308,8 +348,8 @@ static bool configure_ice(GstNvcfSession::Impl* impl, std::string* error) {
   return true;
 }
 
-/* The playout-delay extension's id in our offers: one-byte ids run 1-14,
- * and nothing else on our send path numbers an extension. */
+/* The playout-delay extension's id in our offers: one-byte ids run 1-14;
+ * TWCC takes 3 (gstnvcfsessioncongestion.cpp). */
 constexpr guint kPlayoutDelayId = 5;
 
 /* min = max = 0 on every packet of this payloader: the payloader puts the
@@ -333,15 +373,16 @@ static GstElement* make(const char* factory, const std::string& name, std::strin
   return e;
 }
 
-/* The media gate of one branch. Until the transport has connected, media
- * is dropped where it would enter webrtcbin (it would be held there, as
- * webrtcbin's send bin blocks until DTLS is up, and our queue would fill
- * behind it): otherwise the viewer's first frame would be a key unit from
- * the session's start, hundreds of milliseconds old, with a burst of stale
+/* The media gate of one branch. Until ICE has connected, media is dropped
+ * where it would enter webrtcbin (it would be held there, as webrtcbin's
+ * send bin blocks until DTLS is up, and our queue would fill behind it):
+ * otherwise the viewer's first frame would be a key unit from the
+ * session's start, hundreds of milliseconds old, with a burst of stale
  * frames after it. The branch before that point still negotiates and
- * fails as before. From connection on, video waits at the tee for the key
- * unit then requested, at most kKeyUnitWaitUs (an upstream that ignores
- * the request must not stall the viewer; its PLI recovers). */
+ * fails as before. From ICE's connection on, video waits at the tee for
+ * the key unit then requested, at most kKeyUnitWaitUs (an upstream that
+ * ignores the request must not stall the viewer; its PLI recovers), and
+ * webrtcbin holds it until DTLS is up, tens of milliseconds. */
 struct TeeGate {
   GstNvcfSession::Impl* impl;
   bool video;
@@ -425,6 +466,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   g_signal_connect(impl->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
                    impl);
   g_signal_connect(impl->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), impl);
+  g_signal_connect(impl->webrtc, "notify::ice-connection-state",
+                   G_CALLBACK(on_ice_connection_state), impl);
   g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(gst_nvcf_session_on_remote_channel),
                    impl);
   g_signal_connect(impl->webrtc, "deep-element-added", G_CALLBACK(on_send_path_element), impl);
@@ -461,6 +504,8 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
       gst_util_set_object_arg(G_OBJECT(b.pay), key.c_str(), value.c_str());
     if (tap.video && impl->config.playout_delay)
       add_playout_delay(b.pay);
+    if (tap.video && impl->config.congestion_control)
+      gst_nvcf_session_add_twcc(impl, b.pay);
     gst_bin_add_many(impl->bin, b.queue, b.pay, b.filter, NULL);
     for (GstElement* e : {b.queue, b.pay, b.filter})
       gst_object_ref(e);
@@ -534,6 +579,34 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   GST_INFO("[%s] session started with %zu streams", impl->config.label.c_str(),
            impl->branches.size());
   return true;
+}
+
+/* The tee hands a new pad its stream's sticky events only with the next
+ * buffer, up to a frame interval after the session starts, and the offer
+ * waits for the caps. These copies go into the branch queue, never onto the
+ * tee's pad: a branch that refuses them fails on its own queue thread, as it
+ * would with the next frame, and the tee never sees the refusal. The tee's
+ * own copies follow with that frame, identical and harmless. */
+void GstNvcfSession::send_stream_caps() {
+  Impl* impl = impl_.get();
+  for (auto& b : impl->branches) {
+    GstPad* tee_sink = gst_element_get_static_pad(b.tap.tee, "sink");
+    std::vector<GstEvent*> events;
+    gst_pad_sticky_events_foreach(
+        tee_sink,
+        [](GstPad*, GstEvent** event, gpointer data) -> gboolean {
+          GstEventType t = GST_EVENT_TYPE(*event);
+          if (t == GST_EVENT_STREAM_START || t == GST_EVENT_CAPS || t == GST_EVENT_SEGMENT)
+            static_cast<std::vector<GstEvent*>*>(data)->push_back(gst_event_ref(*event));
+          return TRUE;
+        },
+        &events);
+    gst_object_unref(tee_sink);
+    GstPad* sink = gst_element_get_static_pad(b.queue, "sink");
+    for (GstEvent* e : events)
+      gst_pad_send_event(sink, e);
+    gst_object_unref(sink);
+  }
 }
 
 void GstNvcfSession::set_remote_answer(const std::string& sdp) {
@@ -715,6 +788,7 @@ void GstNvcfSession::stop() {
     gst_element_set_locked_state(impl->webrtc, TRUE);
     gst_element_set_state(impl->webrtc, GST_STATE_NULL);
   }
+  gst_nvcf_session_unwatch_twcc(impl);
   for (auto& b : impl->branches) {
     for (GstElement* e : {b.queue, b.pay, b.filter})
       remove(e);

@@ -2,7 +2,8 @@
  * configuration, and the control/input data channels. Threads: the
  * callbacks run on webrtcbin's threads and must not wait for the owner;
  * start(), stop(), set_remote_answer(), add_remote_ice() and
- * request_key_unit() run on the owner's service loop; send_data(),
+ * request_key_unit() run on the owner's service loop; the congestion
+ * controller runs on the RTCP thread that reports TWCC feedback; send_data(),
  * stats(), owns() and local_candidates() on any thread. */
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/congestion.h"
 #include "core/signalling.h"
 
 /* A shared encoded stream a session can branch from. */
@@ -32,10 +34,15 @@ struct GstNvcfSessionConfig {
   nvcf::PortRange port_range;
   std::vector<std::string> ice_addresses; /* local addresses; empty = all */
   bool ice_tcp = false;
-  bool relay_only = false; /* ice-transport-policy=relay */
-  bool live = true;        /* live input: sent unsynced, at once */
+  bool relay_only = false;    /* ice-transport-policy=relay */
+  bool live = true;           /* live input: sent unsynced, at once */
   bool playout_delay = false; /* zero playout-delay extension on video */
   bool lip_sync = false;      /* audio in the video's media stream */
+  /* Transport-wide congestion control: the TWCC header extension on
+   * video, its feedback driving a controller within these limits. */
+  bool congestion_control = false;
+  nvcf::BitrateLimits bitrate_limits;
+  unsigned start_kbps = 0;
 };
 
 struct GstNvcfSessionCallbacks {
@@ -50,6 +57,9 @@ struct GstNvcfSessionCallbacks {
   std::function<std::string(const std::string& mid, GstEvent* event)> upstream;
   /* Viewer data that is not input. */
   std::function<void(const std::string& channel, const std::string& text)> data;
+  /* The congestion controller's estimate for this viewer changed, kbit/s
+   * (webrtcbin's RTCP thread). */
+  std::function<void(unsigned kbps)> estimate;
 };
 
 class GstNvcfSession {
@@ -61,6 +71,10 @@ class GstNvcfSession {
 
   /* Build the webrtcbin and one branch per stream, then negotiate. */
   bool start(const std::vector<GstNvcfStreamTap>& streams, std::string* error);
+  /* Give every branch its stream's caps now, not with the next frame, so
+   * the offer goes out at once. After webrtcbin-created, whose handlers may
+   * still change a branch. Loop thread. */
+  void send_stream_caps();
   void set_remote_answer(const std::string& sdp);
   void add_remote_ice(const nvcf::IceCandidate& ice);
   /* Ask every video stream for a key unit (new viewer, PLI). */

@@ -7,6 +7,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -48,15 +49,28 @@ struct GstNvcfSession::Impl {
   unsigned local_candidates = 0;    /* protected by lock */
   bool relay_seen = false;          /* protected by lock */
   std::atomic<bool> stopped{false}; /* set once by stop() */
-  /* g_get_monotonic_time() when the transport first connected, 0 before:
-   * written once by on_connection_state, read by the tee probes. */
+  /* g_get_monotonic_time() when ICE first connected (DTLS then follows),
+   * 0 before: written once by transport_connected, read by the probes. */
   std::atomic<gint64> connected_at{0};
   std::atomic<bool> branch_failed{false}; /* a branch refused media */
   /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
    * it: stats() there cannot be answered. Atomic: written there, read by
    * any thread. */
   std::atomic<GThread*> webrtc_thread{nullptr};
+  /* Congestion control (gstnvcfsessioncongestion.cpp): the controller,
+   * fed on the RTCP thread, and the rtpsession whose twcc-stats it
+   * watches (a reference, from connection to stop()). Protected by lock. */
+  std::unique_ptr<nvcf::CongestionController> congestion;
+  GstElement* rtp_session = nullptr;
 };
+
+/* Congestion control (gstnvcfsessioncongestion.cpp): the TWCC extension
+ * on a video payloader (start(), the loop); watching the rtpsession's
+ * TWCC statistics once connected (webrtcbin's thread), and no more
+ * (stop(), after webrtcbin is down). */
+void gst_nvcf_session_add_twcc(GstNvcfSession::Impl* impl, GstElement* pay);
+void gst_nvcf_session_watch_twcc(GstNvcfSession::Impl* impl);
+void gst_nvcf_session_unwatch_twcc(GstNvcfSession::Impl* impl);
 
 /* The data channels (gstnvcfsessionchannels.cpp), on webrtcbin's thread:
  * a message on one of ours or the viewer's; a channel the viewer opened. */

@@ -55,7 +55,8 @@ GstNvcfSessionRegistry::GstNvcfSessionRegistry(GstElement* element, nvcf::Servic
       loop_(loop),
       streams_(streams),
       lifecycle_(lifecycle),
-      hooks_(std::move(hooks)) {
+      hooks_(std::move(hooks)),
+      bitrate_(std::make_unique<GstNvcfBitrate>(element, loop, streams, hooks_.settings)) {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
     GST_DEBUG_CATEGORY_INIT(gst_nvcf_registry_debug, "nvcfregistry", 0, "NVCF session registry");
@@ -131,6 +132,7 @@ void GstNvcfSessionRegistry::end(const std::string& id, const std::string& reaso
                             });
   if (entry->session)
     entry->session->stop();
+  bitrate_->report(id, std::nullopt);
   changed();
   hooks_.ended(id, entry->peer_meta);
   post("nvcf-session-ended", id, entry->client, entry->peer_meta);
@@ -308,6 +310,9 @@ GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
   config.live = upstream_live(element_);
   config.playout_delay = s.playout_delay;
   config.lip_sync = s.lip_sync;
+  config.congestion_control = s.congestion_control;
+  if (s.congestion_control)
+    config.bitrate_limits = bitrate_->limits(&config.start_kbps);
   return config;
 }
 
@@ -332,6 +337,7 @@ GstNvcfSessionCallbacks GstNvcfSessionRegistry::callbacks_for(const std::string&
   cb.data = [this, id](const std::string& channel, const std::string& text) {
     hooks_.data(id, channel, text);
   };
+  cb.estimate = [this, id](unsigned kbps) { bitrate_->report(id, kbps); };
   return cb;
 }
 
@@ -395,6 +401,7 @@ bool GstNvcfSessionRegistry::run(const std::string& id, const GstNvcfClientInfo&
     return false;
   }
   hooks_.webrtcbin_created(id, session->webrtcbin());
+  session->send_stream_caps();
   watch_gathering(id, session.get());
   return true;
 }

@@ -24,6 +24,7 @@
 
 #include "core/config.h"
 #include "core/credentials.h"
+#include "gstnvcfbitrate.h"
 #include "gstnvcflifecycle.h"
 #include "gstnvcfserviceloop.h"
 #include "gstnvcfsession.h"
@@ -99,6 +100,8 @@ class GstNvcfSessionRegistry {
   GstNvcfStreams* streams_;
   GstNvcfLifecycle* lifecycle_;
   GstNvcfSessionHooks hooks_;
+  /* The viewers' estimates to the shared encoder (its own lock). */
+  std::unique_ptr<GstNvcfBitrate> bitrate_;
 
   mutable std::mutex lock_;
   std::map<std::string, std::unique_ptr<Entry>> sessions_; /* protected by lock_ */

@@ -87,6 +87,23 @@ void gst_nvcf_settings_install(GObjectClass* gobject_class) {
                         "Target bitrate in kbit/s when the element encodes raw video", 100, 200000,
                         4000, rw_ready));
   g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_CONGESTION_CONTROL,
+      g_param_spec_boolean("congestion-control", "Congestion control",
+                           "Move the element's video encoder between min-video-bitrate and "
+                           "max-video-bitrate from each viewer's transport-wide congestion "
+                           "control feedback (delay and loss), the weakest viewer bounding "
+                           "it; off keeps video-bitrate; for new sessions",
+                           TRUE, rw));
+  g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_MIN_VIDEO_BITRATE,
+      g_param_spec_uint("min-video-bitrate", "Minimum video bitrate",
+                        "kbit/s congestion control never goes below", 100, 200000, 300, rw));
+  g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_MAX_VIDEO_BITRATE,
+      g_param_spec_uint("max-video-bitrate", "Maximum video bitrate",
+                        "kbit/s congestion control never goes above; 0 = video-bitrate", 0, 200000,
+                        0, rw));
+  g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_READY_STATE,
       g_param_spec_string("ready-state", "Readiness state",
                           "What GET /v1/streaming/ready reports: starting, ready, busy, "
@@ -236,6 +253,15 @@ bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value
     case GST_NVCF_PROP_VIDEO_BITRATE:
       s.video_bitrate_kbps = g_value_get_uint(value);
       break;
+    case GST_NVCF_PROP_CONGESTION_CONTROL:
+      s.congestion_control = g_value_get_boolean(value);
+      break;
+    case GST_NVCF_PROP_MIN_VIDEO_BITRATE:
+      s.min_video_bitrate_kbps = g_value_get_uint(value);
+      break;
+    case GST_NVCF_PROP_MAX_VIDEO_BITRATE:
+      s.max_video_bitrate_kbps = g_value_get_uint(value);
+      break;
     case GST_NVCF_PROP_CREDS_USE:
       s.creds_use = (nvcf::CredsUse)g_value_get_enum(value);
       break;
@@ -308,6 +334,15 @@ bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value
       break;
     case GST_NVCF_PROP_VIDEO_BITRATE:
       g_value_set_uint(value, s.video_bitrate_kbps);
+      break;
+    case GST_NVCF_PROP_CONGESTION_CONTROL:
+      g_value_set_boolean(value, s.congestion_control);
+      break;
+    case GST_NVCF_PROP_MIN_VIDEO_BITRATE:
+      g_value_set_uint(value, s.min_video_bitrate_kbps);
+      break;
+    case GST_NVCF_PROP_MAX_VIDEO_BITRATE:
+      g_value_set_uint(value, s.max_video_bitrate_kbps);
       break;
     case GST_NVCF_PROP_CREDS_USE:
       g_value_set_enum(value, (gint)s.creds_use);

@@ -449,15 +449,15 @@ std::string GstNvcfStreams::send_upstream(const std::string&, GstEvent* ev) {
 
 /* ------------------------------------------------------------ encoder stats */
 
-/* An encoder's target bitrate in kbit/s, if it is a video encoder with a
- * bitrate property. */
-static std::optional<guint> encoder_kbps(GstElement* e) {
+/* Where a video encoder keeps its target bitrate (core/encoders), if e is
+ * a video encoder with a bitrate property. */
+static std::optional<nvcf::BitrateProperty> bitrate_property(GstElement* e) {
   GstElementFactory* f = gst_element_get_factory(e);
   const gchar* klass = f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : NULL;
   if (!klass || !strstr(klass, "Encoder") || !strstr(klass, "Video"))
     return std::nullopt;
   GObjectClass* oclass = G_OBJECT_GET_CLASS(e);
-  auto prop = nvcf::encoder_bitrate_property(
+  return nvcf::encoder_bitrate_property(
       GST_OBJECT_NAME(f),
       [oclass](const std::string& name) {
         return g_object_class_find_property(oclass, name.c_str()) != NULL;
@@ -467,9 +467,14 @@ static std::optional<guint> encoder_kbps(GstElement* e) {
         const gchar* blurb = spec ? g_param_spec_get_blurb(spec) : NULL;
         return std::string(blurb ? blurb : "");
       });
+}
+
+/* An encoder's target bitrate in kbit/s, if it has one. */
+static std::optional<guint> encoder_kbps(GstElement* e) {
+  auto prop = bitrate_property(e);
   if (!prop)
     return std::nullopt;
-  GParamSpec* spec = g_object_class_find_property(oclass, prop->name.c_str());
+  GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop->name.c_str());
   GValue v = G_VALUE_INIT, u = G_VALUE_INIT;
   g_value_init(&v, spec->value_type);
   g_object_get_property(G_OBJECT(e), prop->name.c_str(), &v);
@@ -518,7 +523,9 @@ static GstElement* upstream_encoder(GstPad* pad) {
   return NULL;
 }
 
-void GstNvcfStreams::encoder_stats(GstStructure* out) {
+/* The first video stream's encoder: ours, else one found upstream. A
+ * reference, or NULL. */
+GstElement* GstNvcfStreams::video_encoder() {
   std::string name;
   GstPad* pad = NULL;
   {
@@ -531,15 +538,56 @@ void GstNvcfStreams::encoder_stats(GstStructure* out) {
       }
   }
   if (!pad)
-    return;
+    return NULL;
   GstElement* enc = gst_bin_get_by_name(bin_, (name + "-encoder").c_str());
   if (!enc)
     enc = upstream_encoder(pad);
   gst_object_unref(pad);
+  return enc;
+}
+
+void GstNvcfStreams::encoder_stats(GstStructure* out) {
+  GstElement* enc = video_encoder();
   if (!enc)
     return;
   if (std::optional<guint> kbps = encoder_kbps(enc))
     gst_structure_set(out, "video-bitrate", G_TYPE_UINT, *kbps, "video-encoder", G_TYPE_STRING,
                       GST_OBJECT_NAME(gst_element_get_factory(enc)), NULL);
   gst_object_unref(enc);
+}
+
+std::optional<guint> GstNvcfStreams::video_bitrate() {
+  GstElement* enc = video_encoder();
+  if (!enc)
+    return std::nullopt;
+  std::optional<guint> kbps = encoder_kbps(enc);
+  gst_object_unref(enc);
+  return kbps;
+}
+
+bool GstNvcfStreams::set_video_bitrate(guint kbps) {
+  GstElement* enc = video_encoder();
+  if (!enc)
+    return false;
+  auto prop = bitrate_property(enc);
+  if (prop) {
+    /* Through the property's own type and range (guint or gint, kbit/s or
+     * bit/s): encoders that take a bitrate while playing reconfigure on
+     * their next frame, under their own object lock. */
+    GParamSpec* spec = g_object_class_find_property(G_OBJECT_GET_CLASS(enc), prop->name.c_str());
+    GValue u = G_VALUE_INIT, v = G_VALUE_INIT;
+    g_value_init(&u, G_TYPE_UINT64);
+    g_value_set_uint64(&u, (guint64)kbps * 1000 / prop->bits_per_unit);
+    g_value_init(&v, spec->value_type);
+    if (g_value_transform(&u, &v)) {
+      g_param_value_validate(spec, &v); /* clamps to the encoder's range */
+      g_object_set_property(G_OBJECT(enc), prop->name.c_str(), &v);
+    } else {
+      prop.reset();
+    }
+    g_value_unset(&u);
+    g_value_unset(&v);
+  }
+  gst_object_unref(enc);
+  return prop.has_value();
 }

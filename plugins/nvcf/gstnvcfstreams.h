@@ -4,8 +4,9 @@
  *
  * Threads: add()/release() run on the application thread (request and
  * release pad). The caps, caps-query and EOS probes run on the upstream
- * streaming threads. taps(), send_upstream(), encoder_stats() may be
- * called from any thread. lock_ guards streams_ and each Stream's
+ * streaming threads. taps(), send_upstream(), encoder_stats(),
+ * video_bitrate() and set_video_bitrate() may be called from any thread (the last runs on the
+ * service loop). lock_ guards streams_ and each Stream's
  * media_type/ended; it is a leaf lock: never held while calling out
  * (GStreamer, hooks). */
 #pragma once
@@ -15,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,11 @@ class GstNvcfStreams {
   /* video-bitrate and video-encoder of the first video stream's encoder
    * (ours, else one found upstream) into out; nothing when none. */
   void encoder_stats(GstStructure* out);
+  /* That encoder's target bitrate in kbit/s, nullopt when there is none. */
+  std::optional<guint> video_bitrate();
+  /* Sets that encoder's target bitrate (congestion control); false when
+   * there is none or it takes no such value. */
+  bool set_video_bitrate(guint kbps);
 
   struct Stream;
 
@@ -64,6 +71,7 @@ class GstNvcfStreams {
   static GstPadProbeReturn on_eos(GstPad*, GstPadProbeInfo*, gpointer);
   bool plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement*>* out);
   bool streamable(Stream* s, GstCaps* caps, const nvcf::Codec* codec);
+  GstElement* video_encoder();
 
   GstBin* bin_; /* the element; not a reference */
   GstNvcfStreamsHooks hooks_;

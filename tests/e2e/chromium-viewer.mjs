@@ -7,6 +7,10 @@
 //        [--expect-codec H264|VP8] [--hold-seconds N] [--subprotocol a,b]
 //        [--allow-input-errors] [--screenshot FILE] [--chromium PATH]
 //
+// --hold-seconds samples the stats every --sample-ms (1000) and reports the
+// longest time framesDecoded stood still (longestGapMs), a once-a-second
+// timeline, and the recovery counters (nack, pli, freezes, drops, losses).
+//
 // Exit status 0 only when ok. Diagnostics go to stderr.
 
 import path from 'node:path';
@@ -19,7 +23,7 @@ const WEB_ROOT = path.resolve(HERE, '../../web');
 
 const USAGE = `usage: node chromium-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--frames N=30] [--timeout S=20] [--input] [--ice JSON]
-  [--expect-codec H264|VP8] [--hold-seconds N=0] [--drop] [--send-data TEXT --expect-data SUBSTRING] [--subprotocol a,b]
+  [--expect-codec H264|VP8] [--hold-seconds N=0] [--sample-ms N=1000] [--drop] [--send-data TEXT --expect-data SUBSTRING] [--subprotocol a,b]
   [--allow-input-errors] [--screenshot FILE.png] [--chromium /usr/bin/chromium]`;
 
 // --- command line ------------------------------------------------------------
@@ -33,6 +37,7 @@ function parseArgs(argv) {
     ice: null,
     expectCodec: null,
     holdSeconds: 0,
+    sampleMs: 1000,
     drop: false,
     sendData: null,
     expectData: null,
@@ -50,6 +55,7 @@ function parseArgs(argv) {
       case '--ice': opts.ice = arg.take(); return true;
       case '--expect-codec': opts.expectCodec = arg.take(); return true;
       case '--hold-seconds': opts.holdSeconds = arg.number(); return true;
+      case '--sample-ms': opts.sampleMs = arg.number(); return true;
       case '--drop': opts.drop = true; return true;
       case '--send-data': opts.sendData = arg.take(); return true;
       case '--expect-data': opts.expectData = arg.take(); return true;
@@ -103,6 +109,16 @@ const result = {
   error: null,
   connectionState: null,
   candidatePair: null,
+  nackCount: 0,
+  pliCount: 0,
+  freezeCount: 0,
+  framesDropped: 0,
+  packetsLost: 0,
+  retransmittedPackets: 0,
+  keyFramesDecoded: 0,
+  roundTripTimeMs: null,
+  longestGapMs: null,
+  timeline: [],
   statsPanel: null,
   pageErrors: [],
   elapsedMs: 0,
@@ -172,6 +188,14 @@ function absorb(s) {
   result.width = s.width;
   result.height = s.height;
   result.candidatePair = s.candidatePair;
+  result.nackCount = s.nackCount;
+  result.pliCount = s.pliCount;
+  result.freezeCount = s.freezeCount;
+  result.framesDropped = s.framesDropped;
+  result.packetsLost = s.videoPacketsLost;
+  result.keyFramesDecoded = s.keyFramesDecoded;
+  result.retransmittedPackets = s.videoRetransmittedPackets;
+  if (s.roundTripTimeMs !== null) result.roundTripTimeMs = s.roundTripTimeMs;
 }
 
 /** Polls stats until pred(stats) holds; returns the last stats or throws. */
@@ -320,21 +344,34 @@ async function run(opts) {
 
   if (opts.holdSeconds > 0) {
     log(`holding for ${opts.holdSeconds} s`);
-    const holdEnd = Date.now() + opts.holdSeconds * 1000;
+    const holdStart = Date.now();
+    const holdEnd = holdStart + opts.holdSeconds * 1000;
     let last = result.framesDecoded;
     let lastProgress = Date.now();
+    let nextMark = holdStart;
+    result.longestGapMs = 0;
     while (Date.now() < holdEnd) {
-      await sleep(Math.min(1000, Math.max(0, holdEnd - Date.now())));
+      await sleep(Math.min(opts.sampleMs, Math.max(0, holdEnd - Date.now())));
       const s = await stats(page);
       absorb(s);
       if (!s || ['failed', 'ended'].includes(s.clientState) || ['failed', 'closed'].includes(s.connectionState)) {
         throw new Error(`session lost while holding (client ${s && s.clientState}, peer connection ${s && s.connectionState})`);
       }
+      const now = Date.now();
+      // The gap: from one sample with new frames to the next, so it is
+      // never below the sampling period.
+      result.longestGapMs = Math.max(result.longestGapMs, now - lastProgress);
       if (s.framesDecoded > last) {
         last = s.framesDecoded;
-        lastProgress = Date.now();
-      } else if (Date.now() - lastProgress > 3000) {
+        lastProgress = now;
+      } else if (now - lastProgress > 3000) {
         throw new Error(`video stalled at ${s.framesDecoded} frames while holding`);
+      }
+      if (now >= nextMark) {
+        // One point a second: what a person reading the report wants.
+        result.timeline.push({ t: Math.round((now - holdStart) / 100) / 10, frames: s.framesDecoded,
+          kbps: s.videoBitrateKbps, fps: s.framesPerSecond, freezes: s.freezeCount });
+        nextMark += 1000;
       }
     }
   }

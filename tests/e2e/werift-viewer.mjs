@@ -8,7 +8,7 @@
 //   node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
 //        [--packets 50] [--timeout 20] [--expect-codec H264|VP8]
 //        [--input] [--ice JSON] [--subprotocol a,b] [--any-address]
-//        [--seconds S] [--protocol ours|baseline]
+//        [--seconds S] [--protocol ours|baseline] [--progress]
 //
 // --seconds S: receive for S seconds after the first video packet instead of
 // a packet count, and report the video frames seen (`frames`: complete,
@@ -16,6 +16,16 @@
 // number up to its marker arrived; mediaMs: the RTP time they span). The bench's cost-per-viewer and churn
 // runs use it. --protocol baseline speaks bench/baseline-sender's protocol
 // (it offers at once: {"type":"offer"|"answer"|"ice"}).
+//
+// --loopback-candidates: signal only candidates on 127.0.0.0/8 (werift
+// gathers on every interface); a streamer relaying through TURN would
+// otherwise also reach this viewer's other addresses, and may select such a
+// pair, which the pair filter below refuses on this side.
+// --progress: log "video packets N" to stderr twice a second. SIGUSR1
+// drops the WebSocket (no endSession, as a network failure would) and
+// reconnects with the same subprotocols (give an nvcf-reqid.<id> token):
+// the streamer resumes the session with a fresh negotiation and ICE
+// (result.resumed, videoPacketsBeforeResume).
 //
 // Exit status 0 only when ok. Diagnostics go to stderr.
 
@@ -26,7 +36,7 @@ import { parseOptions } from './cli.mjs';
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
   [--ice JSON] [--subprotocol a,b] [--any-address] [--seconds S]
-  [--protocol ours|baseline]`;
+  [--protocol ours|baseline] [--progress] [--loopback-candidates]`;
 
 function parseArgs(argv) {
   const opts = {
@@ -40,6 +50,8 @@ function parseArgs(argv) {
     anyAddress: false,
     seconds: 0,
     protocol: 'ours',
+    progress: false,
+    loopbackCandidates: false,
   };
   parseOptions(argv, opts, USAGE, (name, arg) => {
     switch (name) {
@@ -52,6 +64,8 @@ function parseArgs(argv) {
       case '--subprotocol': opts.subprotocol = arg.take(); return true;
       case '--any-address': opts.anyAddress = true; return true;
       case '--seconds': opts.seconds = arg.number(); return true;
+      case '--progress': opts.progress = true; return true;
+      case '--loopback-candidates': opts.loopbackCandidates = true; return true;
       case '--protocol':
         opts.protocol = arg.take();
         if (!['ours', 'baseline'].includes(opts.protocol)) throw new Error('--protocol: ours or baseline');
@@ -77,6 +91,8 @@ const result = {
   elapsedMs: 0,
   firstVideoMs: null,
   frames: null,
+  resumed: false,
+  videoPacketsBeforeResume: null,
 };
 
 const started = Date.now();
@@ -231,6 +247,8 @@ function createPeerConnection() {
   peer.onIceCandidate.subscribe((candidate) => {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
+    const address = String(c.candidate).split(' ')[4];
+    if (opts.loopbackCandidates && !isLoopback(address)) return;
     if (opts.protocol === 'baseline') {
       send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
       return;
@@ -381,6 +399,10 @@ async function onMessage(text) {
       if (msg.peerId !== producerId) return;
       sessionId = msg.sessionId;
       log(`session ${sessionId}`);
+      if (resumeFrom) {
+        result.resumed = sessionId === resumeFrom;
+        log(result.resumed ? `resumed session ${sessionId}` : `new session instead of ${resumeFrom}`);
+      }
       pc = createPeerConnection();
       break;
     case 'peer':
@@ -450,10 +472,38 @@ process.on('uncaughtException', (err) => finish(false, `uncaught: ${err && err.m
 process.on('unhandledRejection', (err) => finish(false, `unhandled rejection: ${err && err.message}`));
 
 const protocols = (opts.subprotocol || '').split(',').map((s) => s.trim()).filter(Boolean);
-ws = protocols.length ? new WebSocket(opts.signalling, protocols) : new WebSocket(opts.signalling);
-ws.on('open', () => log(`connected to ${opts.signalling}${ws.protocol ? ` (subprotocol ${ws.protocol})` : ''}`));
-ws.on('message', (data) => {
-  queue = queue.then(() => onMessage(data.toString())).catch((err) => finish(false, `handling message: ${err.message}`));
+function connect() {
+  const socket = protocols.length ? new WebSocket(opts.signalling, protocols) : new WebSocket(opts.signalling);
+  ws = socket;
+  socket.on('open', () => log(`connected to ${opts.signalling}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}`));
+  socket.on('message', (data) => {
+    if (socket !== ws) return;
+    queue = queue.then(() => onMessage(data.toString())).catch((err) => finish(false, `handling message: ${err.message}`));
+  });
+  socket.on('error', (err) => { if (socket === ws) finish(false, `WebSocket: ${err.message}`); });
+  socket.on('close', (code) => { if (socket === ws && !finished) finish(false, `WebSocket closed (code ${code})`); });
+}
+connect();
+
+// SIGUSR1: drop the socket without endSession and come back as the same
+// client, which the streamer answers with the same session anew.
+let resumeFrom = null;
+process.on('SIGUSR1', () => {
+  if (!sessionId || finished) { log('no session: nothing to resume'); return; }
+  resumeFrom = sessionId;
+  result.videoPacketsBeforeResume = result.videoPackets;
+  log(`dropping the WebSocket of session ${sessionId} after ${result.videoPackets} video packets`);
+  const oldWs = ws;
+  const oldPc = pc;
+  ws = null;
+  pc = null;
+  sessionId = null;
+  producerId = null;
+  peerId = null;
+  videoReceiver = null;
+  pendingIce.length = 0;
+  oldWs.terminate();
+  Promise.resolve().then(() => oldPc && oldPc.close()).catch(() => { /* gone anyway */ });
+  connect();
 });
-ws.on('error', (err) => finish(false, `WebSocket: ${err.message}`));
-ws.on('close', (code) => { if (!finished) finish(false, `WebSocket closed (code ${code})`); });
+if (opts.progress) setInterval(() => log(`video packets ${result.videoPackets}`), 500);

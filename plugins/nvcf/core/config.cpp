@@ -142,6 +142,13 @@ Settings Settings::from_environment(std::vector<std::string>* warnings) {
   return s;
 }
 
+BitrateLimits Settings::bitrate_limits(unsigned start_kbps) const {
+  BitrateLimits l;
+  l.min_kbps = min_video_bitrate_kbps;
+  l.max_kbps = max_video_bitrate_kbps ? max_video_bitrate_kbps : start_kbps;
+  return l;
+}
+
 std::vector<std::string> Settings::ice_address_list() const {
   std::vector<std::string> out;
   std::string_view rest = ice_addresses;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "connections.h"
+#include "congestion.h"
 #include "ice.h"
 #include "readiness.h"
 
@@ -61,6 +62,12 @@ struct Settings {
   unsigned max_sessions = 1;
   std::string video_encoder = "auto";
   unsigned video_bitrate_kbps = 4000;
+  /* Congestion control moves the video encoder between these, from every
+   * viewer's transport feedback; max 0 = the encoder's own starting
+   * bitrate (video_bitrate_kbps for the element's encoder). */
+  bool congestion_control = true;
+  unsigned min_video_bitrate_kbps = 300;
+  unsigned max_video_bitrate_kbps = 0;
   CredsUse creds_use = CredsUse::Both;
   std::string stun_server;
   std::string turn_server;    // secret: holds the TURN password
@@ -90,6 +97,10 @@ struct Settings {
    * STREAMING_PORT_BINDING_RANGE, NVCF_ICE_ADDRESSES, NVCF_SESSION_POLICY).
    * A bad value keeps the default and adds a sentence to *warnings. */
   static Settings from_environment(std::vector<std::string>* warnings);
+
+  /* min/max_video_bitrate_kbps as limits for an encoder that started at
+   * start_kbps (max 0 = start_kbps). */
+  BitrateLimits bitrate_limits(unsigned start_kbps) const;
 
   /* ice_addresses split at commas, trimmed, empty entries dropped. */
   std::vector<std::string> ice_address_list() const;
