@@ -317,7 +317,9 @@ TEST_F(Hostile, AbruptDisconnectsInEveryPhase) {
     std::cout << "[ hostile  ] " << name(phase) << ": " << n << " clients (" << reached
               << " reached it) in " << ms << " ms" << std::endl;
     ASSERT_TRUE(wait_idle()) << name(phase) << ": a session stayed";
-    expect_recovered(name(phase), phase == Phase::MidOffer || phase == Phase::MidIce);
+    /* Sessions gather at once: from startSession on, a drop may meet the
+     * known gathering leak. */
+    expect_recovered(name(phase), phase >= Phase::AfterStartSession && phase != Phase::AfterDtls);
   }
 }
 
