@@ -1321,13 +1321,18 @@ class LaunchLine {
     }
     std::vector<std::string> argv = argv_;
     argv[0] = program(argv[0].c_str());
-    if (!child_.start(argv, {{"GST_PLUGIN_PATH", NVCF_PLUGIN_DIR},
-                             {"GST_REGISTRY", registry},
-                             {"GST_REGISTRY_FORK", "no"},
-                             {"CONTROL_SERVER_PORT", std::to_string(control_)},
-                             {"STREAMING_SERVER_PORT", std::to_string(streaming_)},
-                             {"NVCF_ICE_ADDRESSES", "127.0.0.1"},
-                             {"GST_DEBUG", "*:1"}}))
+    std::map<std::string, std::string> env = {{"GST_PLUGIN_PATH", NVCF_PLUGIN_DIR},
+                                              {"GST_REGISTRY", registry},
+                                              {"GST_REGISTRY_FORK", "no"},
+                                              {"CONTROL_SERVER_PORT", std::to_string(control_)},
+                                              {"STREAMING_SERVER_PORT", std::to_string(streaming_)},
+                                              {"NVCF_ICE_ADDRESSES", "127.0.0.1"},
+                                              {"GST_DEBUG", "*:1"}};
+    /* A sanitized plugin in the uninstrumented gst-launch-1.0 needs the
+     * ASan runtime loaded first (meson.build, sanitizer_env). */
+    if (const char* preload = g_getenv("NVCF_CHILD_PRELOAD"))
+      env["LD_PRELOAD"] = preload;
+    if (!child_.start(argv, env))
       return false;
     bool up = wait_until([&] { return !child_.running() || tcp_accepts(streaming_); }, 30000, 100);
     if (!up || !child_.running()) {
