@@ -84,10 +84,19 @@ int send(const Request& r, const std::string& key) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gchar *name = nullptr, *image = nullptr, *description = nullptr, *api_url = nullptr;
-  gchar *function_id = nullptr, *version_id = nullptr, *gpu = nullptr, *instance_type = nullptr;
-  gchar *backend = nullptr, *inference_url = nullptr, *health_uri = nullptr;
-  gchar** env = nullptr;
+  /* GOption fills these with copies; freed on every return. */
+  g_autofree gchar* name = nullptr;
+  g_autofree gchar* image = nullptr;
+  g_autofree gchar* description = nullptr;
+  g_autofree gchar* api_url = nullptr;
+  g_autofree gchar* function_id = nullptr;
+  g_autofree gchar* version_id = nullptr;
+  g_autofree gchar* gpu = nullptr;
+  g_autofree gchar* instance_type = nullptr;
+  g_autofree gchar* backend = nullptr;
+  g_autofree gchar* inference_url = nullptr;
+  g_autofree gchar* health_uri = nullptr;
+  g_auto(GStrv) env = nullptr;
   gint inference_port = nvcf::kDefaultStreamingPort, health_port = nvcf::kDefaultControlPort;
   gint min_instances = 1, max_instances = 1, concurrency = 1;
   gboolean dry_run = FALSE;
@@ -129,6 +138,7 @@ int main(int argc, char** argv) {
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     int rc = fail(error->message, 2);
     g_clear_error(&error);
+    g_option_context_free(ctx);
     return rc;
   }
   g_option_context_free(ctx);

@@ -202,7 +202,10 @@ void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTabl
 
 int main(int argc, char** argv) {
   gint port = 8080, gateway_port = 8081, turn_port = 3478, resume_window = 30;
-  gchar *address = nullptr, *command = nullptr, *turn_host = nullptr;
+  /* GOption fills these with copies; freed on every return. */
+  g_autofree gchar* address = nullptr;
+  g_autofree gchar* command = nullptr;
+  g_autofree gchar* turn_host = nullptr;
   GOptionEntry entries[] = {
       {"port", 0, 0, G_OPTION_ARG_INT, &port, "Port of the function API (8080; 0 = free)", "PORT"},
       {"gateway-port", 0, 0, G_OPTION_ARG_INT, &gateway_port,
@@ -224,6 +227,8 @@ int main(int argc, char** argv) {
   GError* error = nullptr;
   if (!g_option_context_parse(ctx, &argc, &argv, &error) || port < 0 || port > 65535) {
     g_printerr("nvcf-local: %s\n", error ? error->message : "bad --port");
+    g_clear_error(&error);
+    g_option_context_free(ctx);
     return 2;
   }
   g_option_context_free(ctx);

@@ -200,8 +200,9 @@ static gboolean on_signal(gpointer data) {
 }
 
 int main(int argc, char** argv) {
-  gchar* pipeline_file = NULL;
-  gchar* session_policy = NULL;
+  /* GOption fills these with copies; freed on every return. */
+  g_autofree gchar* pipeline_file = NULL;
+  g_autofree gchar* session_policy = NULL;
   gboolean print_only = FALSE;
   Launcher l;
   gint stop_timeout = 3;
@@ -259,7 +260,6 @@ int main(int argc, char** argv) {
   } else if (!g_getenv("NVCF_SESSION_POLICY")) {
     g_setenv("NVCF_SESSION_POLICY", "exit", TRUE);
   }
-  g_free(session_policy);
   gst_nvcf_register();
 
   std::string text, origin;
@@ -289,7 +289,6 @@ int main(int argc, char** argv) {
     text = contents;
     g_free(contents);
   }
-  g_free(pipeline_file);
 
   std::string why;
   auto description = nvcf::prepare_pipeline(text, nvcf::process_env(), &why);

@@ -24,6 +24,18 @@
 
 namespace nvcftest {
 
+/* Built with ASan (scripts/sanitize, b_sanitize): the code runs several
+ * times slower, so a test that judges wall-clock rates or delays says
+ * nothing there and skips. */
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#define SKIP_IF_SANITIZED(what) \
+  if (::nvcftest::kSanitized)   \
+  GTEST_SKIP() << what << ": wall-clock timing, meaningless under the sanitizers"
+
 /* The whole file ("" if unreadable). */
 std::string read_file(const std::string& path);
 /* Whether path exists. */

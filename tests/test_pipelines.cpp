@@ -40,7 +40,9 @@ TEST_P(PipelineFile, Parses) {
   GstElement* p = gst_parse_launch_full(desc->c_str(), ctx, GST_PARSE_FLAG_FATAL_ERRORS, &err);
   gchar** missing = gst_parse_context_get_missing_elements(ctx);
   if (missing && missing[0]) {
-    std::string names = g_strjoinv(", ", missing);
+    gchar* joined = g_strjoinv(", ", missing);
+    std::string names = joined;
+    g_free(joined);
     g_strfreev(missing);
     gst_parse_context_free(ctx);
     g_clear_error(&err);

@@ -81,8 +81,12 @@ static void on_offer_created(GstPromise* promise, gpointer user_data) {
   if (reply)
     gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
   gst_promise_unref(promise);
-  if (impl->stopped)
+  if (impl->stopped) {
+    /* Ended mid-negotiation: the offer goes nowhere. */
+    if (offer)
+      gst_webrtc_session_description_free(offer);
     return;
+  }
   if (!offer) {
     GError* err = NULL;
     if (reply)

@@ -243,13 +243,16 @@ static void stop_servers(GstNvcfWebrtcSink* self) {
     priv->signaller = nullptr;
   }
   priv->sessions->set_signaller(nullptr);
+  /* Each holds two references: the parent's and the one _new returned. */
   if (signaller) {
     gst_nvcf_signaller_stop(signaller);
     gst_object_unparent(GST_OBJECT(signaller));
+    gst_object_unref(signaller);
   }
   if (control) {
     gst_nvcf_control_server_stop(control);
     gst_object_unparent(GST_OBJECT(control));
+    gst_object_unref(control);
   }
   priv->loop.stop();
   priv->lifecycle->reset();
