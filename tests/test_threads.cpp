@@ -105,6 +105,10 @@ class ThreadsPeer : public ::testing::Test {
   /* A werift viewer chatting on the control channel until it had `replies`
    * answers; returns its result line. */
   std::string chat(Streamer& s, int replies, int timeout_s = 40) {
+    /* The chatter does not retry a refused session: before readiness
+     * (the warm-up's DTLS key, up to seconds) it would be refused. */
+    if (!nvcftest::wait_until([&] { return s.ready_state() == "ready"; }, 30000, 20))
+      ADD_FAILURE() << "the streamer never became ready: " << s.ready_state();
     nvcftest::Child viewer("viewer");
     viewer.start({nvcftest::program("node"), nvcftest::e2e_path("werift-chatter.mjs"),
                   "--signalling", signalling(s), "--replies", std::to_string(replies), "--timeout",
