@@ -1,6 +1,7 @@
-/* GstNvcfSession's insides, shared by its two files: gstnvcfsession.cpp
- * (the webrtcbin, negotiation, media) and gstnvcfsessionchannels.cpp (the
- * data channels). Not for anyone else. */
+/* GstNvcfSession's insides, shared by its files: gstnvcfsession.cpp (the
+ * webrtcbin, negotiation, media), gstnvcfsessiongate.cpp (which buffers
+ * reach the webrtcbin, and when), gstnvcfsessionchannels.cpp (the data
+ * channels) and gstnvcfsessioncongestion.cpp. Not for anyone else. */
 #pragma once
 
 #include <gst/gst.h>
@@ -77,3 +78,10 @@ void gst_nvcf_session_unwatch_twcc(GstNvcfSession::Impl* impl);
 void gst_nvcf_session_on_channel_message(GstWebRTCDataChannel* channel, gchar* text, gpointer impl);
 void gst_nvcf_session_on_remote_channel(GstElement* webrtc, GstWebRTCDataChannel* channel,
                                         gpointer impl);
+
+/* The media gate (gstnvcfsessiongate.cpp), set up by start() on the loop:
+ * on the pad that feeds webrtcbin (nothing before ICE connects), and on
+ * the branch's tee pad (video from a key unit on, and no flow return ever
+ * back to the shared tee). */
+void gst_nvcf_session_gate_webrtc_input(GstNvcfSession::Impl* impl, GstPad* pad);
+void gst_nvcf_session_gate_tee(GstNvcfSession::Impl* impl, Branch& b);
