@@ -238,25 +238,6 @@ static void on_send_path_element(GstBin*, GstBin*, GstElement* element, gpointer
     g_object_set(element, "sync", FALSE, NULL);
 }
 
-/* Media may start once ICE has connected: the key unit then asked for is
- * encoded while DTLS completes (a round trip and two key operations), and
- * webrtcbin holds it, and the frames after it, until DTLS is up. Asked for
- * only at DTLS, it came a frame interval and an encode later. Once. */
-static void transport_connected(GstNvcfSession::Impl* impl) {
-  gint64 none = 0;
-  if (impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time()))
-    impl->cb.connected(); /* asks for the key unit the media gate waits for */
-}
-
-static void on_ice_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
-  auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
-  GstWebRTCICEConnectionState state;
-  g_object_get(webrtc, "ice-connection-state", &state, NULL);
-  if (!impl->stopped && (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-                         state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED))
-    transport_connected(impl);
-}
-
 static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_data) {
   auto* impl = static_cast<GstNvcfSession::Impl*>(user_data);
   GstWebRTCPeerConnectionState state;
@@ -265,13 +246,12 @@ static void on_connection_state(GstElement* webrtc, GParamSpec*, gpointer user_d
     return;
   GST_INFO("[%s] connection state %d", impl->config.label.c_str(), state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
-    /* Our queue keeps 200 ms: after a slow DTLS (long round trips) the held
-     * key unit may be gone, so a fresh one is asked for. */
-    constexpr gint64 kHeldKeyUnitUs = 120 * 1000;
-    gint64 ice = impl->connected_at;
-    if (ice != 0 && g_get_monotonic_time() - ice > kHeldKeyUnitUs)
-      impl->cb.connected();
-    transport_connected(impl); /* when ICE's own notice did not come first */
+    /* Media starts once DTLS is up, at the key unit asked for now. (Asked
+     * for at ICE connection it was held in webrtcbin through a slow
+     * handshake, and our leaky queue broke its group of pictures.) */
+    gint64 none = 0;
+    if (impl->connected_at.compare_exchange_strong(none, g_get_monotonic_time()))
+      impl->cb.connected(); /* asks for the key unit the media gate waits for */
     gst_nvcf_session_watch_twcc(impl);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     impl->cb.failed("the WebRTC connection failed (ICE or DTLS)");
@@ -402,8 +382,6 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
   g_signal_connect(impl->webrtc, "notify::ice-gathering-state", G_CALLBACK(on_gathering_state),
                    impl);
   g_signal_connect(impl->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), impl);
-  g_signal_connect(impl->webrtc, "notify::ice-connection-state",
-                   G_CALLBACK(on_ice_connection_state), impl);
   g_signal_connect(impl->webrtc, "on-data-channel", G_CALLBACK(gst_nvcf_session_on_remote_channel),
                    impl);
   g_signal_connect(impl->webrtc, "deep-element-added", G_CALLBACK(on_send_path_element), impl);

@@ -7,16 +7,15 @@
 
 #define GST_CAT_DEFAULT gst_nvcf_session_debug
 
-/* The media gate of one branch. Until ICE has connected, media is dropped
- * where it would enter webrtcbin (it would be held there, as webrtcbin's
- * send bin blocks until DTLS is up, and our queue would fill behind it):
- * otherwise the viewer's first frame would be a key unit from the
- * session's start, hundreds of milliseconds old, with a burst of stale
- * frames after it. The branch before that point still negotiates and
- * fails as before. From ICE's connection on, video waits at the tee for
- * the key unit then requested, at most kKeyUnitWaitUs (an upstream that
- * ignores the request must not stall the viewer; its PLI recovers), and
- * webrtcbin holds it until DTLS is up, tens of milliseconds. */
+/* The media gate of one branch. Until the transport (ICE and DTLS) has
+ * connected, media is dropped where it would enter webrtcbin (it would be
+ * held there, as webrtcbin's send bin blocks until DTLS is up, and our
+ * queue would fill behind it): otherwise the viewer's first frame would be
+ * a key unit from the session's start, hundreds of milliseconds old, with a
+ * burst of stale frames after it. The branch before that point still
+ * negotiates and fails as before. From connection on, video waits at the
+ * tee for the key unit then requested, at most kKeyUnitWaitUs (an upstream
+ * that ignores the request must not stall the viewer; its PLI recovers). */
 struct TeeGate {
   GstNvcfSession::Impl* impl;
   bool video;

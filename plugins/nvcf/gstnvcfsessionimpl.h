@@ -50,8 +50,9 @@ struct GstNvcfSession::Impl {
   unsigned local_candidates = 0;    /* protected by lock */
   bool relay_seen = false;          /* protected by lock */
   std::atomic<bool> stopped{false}; /* set once by stop() */
-  /* g_get_monotonic_time() when ICE first connected (DTLS then follows),
-   * 0 before: written once by transport_connected, read by the probes. */
+  /* g_get_monotonic_time() when the transport (ICE and DTLS) first
+   * connected, 0 before: written once by on_connection_state, read by the
+   * gate's probes. */
   std::atomic<gint64> connected_at{0};
   std::atomic<bool> branch_failed{false}; /* a branch refused media */
   /* webrtcbin's own thread (GstWebRTCBin's task), once a callback ran on
