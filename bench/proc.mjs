@@ -27,22 +27,34 @@ function statTicks(file) {
 /** CPU ticks of pid and its threads; null once it is gone. */
 const cpuTicks = (pid) => statTicks(`/proc/${pid}/stat`);
 
+/** CPU seconds a thread ran: schedstat's nanoseconds, or its stat ticks. */
+function threadSeconds(pid, tid) {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    const ticks = statTicks(`/proc/${pid}/task/${tid}/stat`);
+    return ticks === null ? null : ticks / TICKS;
+  }
+}
+
 /**
- * CPU ticks of pid's per-session threads (named "session-…" by the sink:
+ * CPU seconds of pid's per-session threads (named "session-…" by the sink:
  * each session's queue thread, which runs its payloader, webrtcbin's RTP
  * path and the send) and of all others (source, encoder, tee, servers).
- * Threads that ended since the last read are lost to both, so this is read
- * only while the viewers run.
+ * In nanoseconds where the kernel has them: one viewer's session thread
+ * at a small size runs under one 10 ms tick in a window, which ticks
+ * read as none. Threads that ended since the last read are lost to both,
+ * so this is read only while the viewers run.
  */
-function threadTicks(pid) {
+function threadCpu(pid) {
   const split = { session: 0, shared: 0 };
   let tids = [];
   try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return null; }
   for (const tid of tids) {
     let comm = '';
     try { comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'); } catch { continue; }
-    const ticks = statTicks(`/proc/${pid}/task/${tid}/stat`);
-    if (ticks !== null) split[comm.startsWith('session-') ? 'session' : 'shared'] += ticks;
+    const seconds = threadSeconds(pid, tid);
+    if (seconds !== null) split[comm.startsWith('session-') ? 'session' : 'shared'] += seconds;
   }
   return split;
 }
@@ -88,7 +100,7 @@ export function resources(pid) {
 export function cpuMeter(pid) {
   const t0 = process.hrtime.bigint();
   const c0 = cpuTicks(pid);
-  const s0 = threadTicks(pid);
+  const s0 = threadCpu(pid);
   const seconds = () => Number(process.hrtime.bigint() - t0) / 1e9;
   const percent = (a, b, s) => (a === null || b === null || s <= 0 ? null : ((b - a) / TICKS / s) * 100);
   return {
@@ -96,11 +108,12 @@ export function cpuMeter(pid) {
       return percent(c0, cpuTicks(pid), seconds());
     },
     stopSplit() {
-      const s1 = threadTicks(pid);
+      const s1 = threadCpu(pid);
       const s = seconds();
       // A session thread that started inside the window counts from zero.
       if (!s0 || !s1) return { session: null, shared: null };
-      return { session: percent(s0.session, s1.session, s), shared: percent(s0.shared, s1.shared, s) };
+      const share = (a, b) => (s <= 0 ? null : ((b - a) / s) * 100);
+      return { session: share(s0.session, s1.session), shared: share(s0.shared, s1.shared) };
     },
   };
 }

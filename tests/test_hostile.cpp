@@ -70,7 +70,17 @@ bool send_all(int fd, const std::string& data) {
 
 class Hostile : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { nvcftest::init(); }
+  /* The floods hold 1000 client fds in this process, beside the
+   * server's: over the usual soft limit of 1024 (CI's, the image's).
+   * Raised to the hard limit, as a server started by hand would be. */
+  static void SetUpTestSuite() {
+    nvcftest::init();
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+  }
 
   /* A PLAYING streamer, one warm-up viewer through it (the process's DTLS
    * key, the session plugins and GStreamer's thread pools exist from then
@@ -138,29 +148,18 @@ class Hostile : public ::testing::Test {
   }
 
   /* Nothing left behind: polls until no count exceeds the baseline.
-   * with_gathering_leak: sessions were torn down while ICE gathered, and
-   * some of their UDP sockets (each with a few fds) outlive them: libnice
-   * 0.1.21, GStreamer 1.22 (found by this suite, not fixed yet). For
-   * those phases the UDP sockets and fds left are counted and printed,
-   * the rest (TCP, threads, webrtcbins) must still come back. */
-  void expect_nothing_left(const std::string& scenario, bool with_gathering_leak = false) {
-    Resources now, limit = baseline_;
-    if (with_gathering_leak) {
-      settle_within(s_->sink(), baseline_, 5000, &now);
-      limit.udp = std::max(limit.udp, now.udp);
-      limit.fds = std::max(limit.fds, now.fds);
-      if (now.udp > baseline_.udp)
-        std::cout << "[ hostile  ] " << scenario << ": " << now.udp - baseline_.udp
-                  << " UDP sockets outlived their sessions (known leak)" << std::endl;
-      baseline_ = limit;  // later phases are compared with what is left now
-    }
-    EXPECT_TRUE(settle_within(s_->sink(), limit, 20000, &now))
-        << scenario << ": after it " << now.describe() << "; before " << limit.describe();
+   * UDP sockets included: sessions torn down mid-offer or mid-ICE used to
+   * leave theirs (webrtcbin 1.22 re-blocked a released receive bin; see
+   * detach_receive_bins in gstnvcfsession.cpp). */
+  void expect_nothing_left(const std::string& scenario) {
+    Resources now;
+    EXPECT_TRUE(settle_within(s_->sink(), baseline_, 20000, &now))
+        << scenario << ": after it " << now.describe() << "; before " << baseline_.describe();
   }
 
   /* What each scenario ends with. */
-  void expect_recovered(const std::string& scenario, bool with_gathering_leak = false) {
-    expect_nothing_left(scenario, with_gathering_leak);
+  void expect_recovered(const std::string& scenario) {
+    expect_nothing_left(scenario);
     Readiness r = ready(control());
     EXPECT_EQ(r.status, 200u) << scenario << ": " << r.body;
     EXPECT_EQ(r.state, "ready") << scenario;
@@ -317,9 +316,7 @@ TEST_F(Hostile, AbruptDisconnectsInEveryPhase) {
     std::cout << "[ hostile  ] " << name(phase) << ": " << n << " clients (" << reached
               << " reached it) in " << ms << " ms" << std::endl;
     ASSERT_TRUE(wait_idle()) << name(phase) << ": a session stayed";
-    /* Sessions gather at once: from startSession on, a drop may meet the
-     * known gathering leak. */
-    expect_recovered(name(phase), phase >= Phase::AfterStartSession && phase != Phase::AfterDtls);
+    expect_recovered(name(phase));
   }
 }
 
@@ -359,7 +356,7 @@ TEST_F(Hostile, DropsDuringResume) {
     last.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
     ASSERT_TRUE(wait_idle());
   }
-  expect_recovered("during resume", true);
+  expect_recovered("during resume");
 }
 
 /* ------------------------------------------------------------ slow clients */
@@ -459,22 +456,31 @@ TEST_F(Hostile, ConnectionCapOnBothPorts) {
 TEST_F(Hostile, FloodOverTheCap) {
   /* No request deadline: the admitted stay while the rest are checked. */
   ASSERT_NO_FATAL_FAILURE(start("request-timeout=0"));
+  /* Where even the hard fd limit is low, as many as fit beside the
+   * server's 64 admitted and what the process holds already. */
+  rlimit lim{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &lim), 0);
+  int room = int(std::min<rlim_t>(lim.rlim_cur, 100000)) - count_resources(nullptr).fds - 64 - 64;
+  int flood = std::min(1000, room);
+  ASSERT_GT(flood, 400) << "fd limit " << lim.rlim_cur << " leaves no room for a flood";
+  if (flood < 1000)
+    std::cout << "[ hostile  ] fd limit " << lim.rlim_cur << ": a flood of " << flood << "\n";
   for (unsigned port : {control(), streaming()}) {
     std::vector<int> fds;
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < flood; i++) {
       int fd = tcp_connect(port);
       if (fd < 0)
         break;
       fds.push_back(fd);
     }
-    EXPECT_EQ(fds.size(), 1000u);
+    EXPECT_EQ(fds.size(), size_t(flood));
     int dropped = 0;
     for (int fd : fds)
       dropped += closed_by_server(fd, 20);
     /* All but the 64 admitted (the kernel's backlog may hold a few
      * unaccepted ones still). */
-    EXPECT_GE(dropped, 1000 - 64 - 200) << "port " << port;
-    EXPECT_LE(dropped, 1000 - 64) << "port " << port << ": closed more than the excess";
+    EXPECT_GE(dropped, flood - 64 - 200) << "port " << port;
+    EXPECT_LE(dropped, flood - 64) << "port " << port << ": closed more than the excess";
     for (int fd : fds)
       close(fd);
   }
@@ -645,9 +651,8 @@ TEST_F(Hostile, ConcurrentCredentialPostsWhileSessionsStart) {
     EXPECT_EQ(turn_ip, ip) << stun << " " << turn;
     EXPECT_EQ(turn_port, stun_port) << stun << " " << turn;
   }
-  /* The viewer check needs no STUN/TURN: ICE on loopback finds its pair.
-   * The sessions ended while ICE gathered (the known leak). */
-  expect_recovered("credential posts", true);
+  /* The viewer check needs no STUN/TURN: ICE on loopback finds its pair. */
+  expect_recovered("credential posts");
 }
 
 /* ------------------------------------------------ the gate's pure rules */

@@ -8,6 +8,7 @@
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -565,6 +566,27 @@ struct StatsWait {
 
 }  // namespace
 
+/* Queues a get-stats on webrtcbin's operation thread and waits up to bound
+ * for its reply; the promise (replied or not) is the caller's. Its queue
+ * is first in, first out: a reply also means every operation queued
+ * before it has run. */
+static GstPromise* queue_stats(GstElement* webrtc, std::chrono::milliseconds bound, bool* replied) {
+  auto wait = std::make_shared<StatsWait>();
+  GstPromise* promise = gst_promise_new_with_change_func(
+      [](GstPromise*, gpointer data) {
+        auto& w = *static_cast<std::shared_ptr<StatsWait>*>(data);
+        std::lock_guard<std::mutex> lock(w->m);
+        w->done = true;
+        w->cv.notify_all();
+      },
+      new std::shared_ptr<StatsWait>(wait),
+      [](gpointer data) { delete static_cast<std::shared_ptr<StatsWait>*>(data); });
+  g_signal_emit_by_name(webrtc, "get-stats", NULL, promise);
+  std::unique_lock<std::mutex> lock(wait->m);
+  *replied = wait->cv.wait_for(lock, bound, [&] { return wait->done; });
+  return promise;
+}
+
 GstStructure* GstNvcfSession::stats() {
   /* Bounded: the caller may be webrtcbin's own thread (a data-received
    * handler), which is the thread that would answer. */
@@ -578,22 +600,8 @@ GstStructure* GstNvcfSession::stats() {
   GstElement* webrtc = ref_webrtc(impl_.get());
   if (!webrtc)
     return NULL;
-  auto wait = std::make_shared<StatsWait>();
-  GstPromise* promise = gst_promise_new_with_change_func(
-      [](GstPromise*, gpointer data) {
-        auto& w = *static_cast<std::shared_ptr<StatsWait>*>(data);
-        std::lock_guard<std::mutex> lock(w->m);
-        w->done = true;
-        w->cv.notify_all();
-      },
-      new std::shared_ptr<StatsWait>(wait),
-      [](gpointer data) { delete static_cast<std::shared_ptr<StatsWait>*>(data); });
-  g_signal_emit_by_name(webrtc, "get-stats", NULL, promise);
-  bool replied;
-  {
-    std::unique_lock<std::mutex> lock(wait->m);
-    replied = wait->cv.wait_for(lock, kStatsBound, [&] { return wait->done; });
-  }
+  bool replied = false;
+  GstPromise* promise = queue_stats(webrtc, kStatsBound, &replied);
   GstStructure* out = NULL;
   if (replied && gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED) {
     const GstStructure* reply = gst_promise_get_reply(promise);
@@ -622,6 +630,53 @@ bool GstNvcfSession::owns(GstObject* obj) const {
     g_free(name);
   }
   return mine;
+}
+
+/* webrtcbin 1.22's transport receive bins (its internal TransportReceiveBin)
+ * follow their ICE transport's "notify::state" and never disconnect. A
+ * state change that comes after the bin went to NULL, as libnice winds a
+ * half-negotiated stream down, blocks its pad again, and that block holds
+ * a ref on the bin: the bin, its nicesrc, the NiceAgent and its UDP sockets
+ * were never freed (about one session in ten torn down mid-offer or
+ * mid-ICE). Cutting the handlers before NULL leaves nothing to re-block. */
+static void detach_receive_bins(GstElement* webrtc) {
+  std::vector<GObject*> ices;
+  GArray* transceivers = NULL;
+  g_signal_emit_by_name(webrtc, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; i++) {
+    GstWebRTCRTPTransceiver* trans = g_array_index(transceivers, GstWebRTCRTPTransceiver*, i);
+    GstWebRTCRTPSender* sender = NULL;
+    g_object_get(trans, "sender", &sender, NULL);
+    GstWebRTCDTLSTransport* dtls = NULL;
+    if (sender)
+      g_object_get(sender, "transport", &dtls, NULL);
+    GObject* ice = NULL;
+    if (dtls)
+      g_object_get(dtls, "transport", &ice, NULL);
+    if (ice && std::find(ices.begin(), ices.end(), ice) == ices.end())
+      ices.push_back(ice);
+    else if (ice)
+      g_object_unref(ice);
+    g_clear_object(&dtls);
+    g_clear_object(&sender);
+  }
+  if (transceivers)
+    g_array_unref(transceivers);
+  if (ices.empty())
+    return;
+  GstIterator* it = gst_bin_iterate_elements(GST_BIN(webrtc));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GObject* child = G_OBJECT(g_value_get_object(&item));
+    if (g_strcmp0(G_OBJECT_TYPE_NAME(child), "TransportReceiveBin") == 0)
+      for (GObject* ice : ices)
+        g_signal_handlers_disconnect_matched(ice, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL, child);
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  for (GObject* ice : ices)
+    g_object_unref(ice);
 }
 
 void GstNvcfSession::stop() {
@@ -666,6 +721,18 @@ void GstNvcfSession::stop() {
   /* webrtcbin first: a branch thread may be blocked pushing into it, and
    * stopping the branch would wait for that push forever. */
   if (impl->webrtc) {
+    /* webrtcbin stops its operation thread only after its children went to
+     * NULL: an answer still being applied there would block a receive bin
+     * again once it had been released, and so keep it (as below). Nothing
+     * new is queued once stopped; this waits out what is queued already. */
+    if (impl->webrtc_thread != g_thread_self()) {
+      bool drained = false;
+      gst_promise_unref(queue_stats(impl->webrtc, std::chrono::seconds(1), &drained));
+      if (!drained)
+        GST_WARNING("[%s] webrtcbin still busy after 1 s; stopping it anyway",
+                    impl->config.label.c_str());
+    }
+    detach_receive_bins(impl->webrtc);
     gst_element_set_locked_state(impl->webrtc, TRUE);
     gst_element_set_state(impl->webrtc, GST_STATE_NULL);
   }
