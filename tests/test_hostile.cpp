@@ -150,7 +150,7 @@ class Hostile : public ::testing::Test {
   /* Nothing left behind: polls until no count exceeds the baseline.
    * UDP sockets included: sessions torn down mid-offer or mid-ICE used to
    * leave theirs (webrtcbin 1.22 re-blocked a released receive bin; see
-   * detach_receive_bins in gstnvcfsession.cpp). */
+   * GstNvcfSession::stop). */
   void expect_nothing_left(const std::string& scenario) {
     Resources now;
     EXPECT_TRUE(settle_within(s_->sink(), baseline_, 20000, &now))
