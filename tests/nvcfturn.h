@@ -8,6 +8,8 @@
 
 #include <fstream>
 #include <memory>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,17 @@ class Coturn {
    * authentication. Allocations made before keep working. */
   bool add_secret(const std::string& s) { return admin("-s", s); }
   bool delete_secret(const std::string& s) { return admin("-X", s); }
+  /* The peer addresses coturn gave permissions to (its verbose log says
+   * "peer <ip> lifetime updated" for each CreatePermission and
+   * ChannelBind): where it relayed, or was asked to relay, media. */
+  std::set<std::string> peers() const {
+    static const std::regex re("peer ([0-9a-fA-F.:]+) lifetime updated");
+    std::set<std::string> found;
+    std::string log = proc ? proc->out() : "";
+    for (std::sregex_iterator it(log.begin(), log.end(), re), end; it != end; ++it)
+      found.insert((*it)[1]);
+    return found;
+  }
 
  private:
   bool start_once() {
@@ -61,8 +74,10 @@ class Coturn {
       << "\nmin-port=" << relays_.substr(0, dash) << "\nmax-port=" << relays_.substr(dash + 1)
       << "\n"
       << auth_ << "realm=nvcf.test\nallow-loopback-peers\nno-tls\nno-dtls\nno-cli\n"
-      << "no-multicast-peers\nuserdb=" << dir_.file("turndb")
-      << "\npidfile=" << dir_.file("turn.pid") << "\nlog-file=stdout\nsimple-log\n";
+      << "no-multicast-peers\n"
+      /* verbose: permissions and channels in the log, for peers(). */
+      << "verbose\nuserdb=" << dir_.file("turndb") << "\npidfile=" << dir_.file("turn.pid")
+      << "\nlog-file=stdout\nsimple-log\n";
     f.close();
     proc = std::make_unique<Child>("coturn");
     proc->start({program("turnserver"), "-c", dir_.file("turnserver.conf")});

@@ -17,10 +17,11 @@
 // runs use it. --protocol baseline speaks bench/baseline-sender's protocol
 // (it offers at once: {"type":"offer"|"answer"|"ice"}).
 //
-// --loopback-candidates: signal only candidates on 127.0.0.0/8 (werift
-// gathers on every interface); a streamer relaying through TURN would
-// otherwise also reach this viewer's other addresses, and may select such a
-// pair, which the pair filter below refuses on this side.
+// Unless --any-address, only candidates on 127.0.0.0/8 are signalled,
+// trickled or in the answer (werift gathers on every interface), and only
+// loopback pairs are checked: tests reach 127.0.0.0/8 only, and a streamer
+// relaying through TURN would otherwise reach this viewer's other
+// addresses too, and could select a pair that this side refuses.
 // --progress: log "video packets N" to stderr twice a second. SIGUSR1
 // drops the WebSocket (no endSession, as a network failure would) and
 // reconnects with the same subprotocols (give an nvcf-reqid.<id> token):
@@ -36,7 +37,7 @@ import { parseOptions } from './cli.mjs';
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
   [--ice JSON] [--subprotocol a,b] [--any-address] [--seconds S]
-  [--protocol ours|baseline] [--progress] [--loopback-candidates]`;
+  [--protocol ours|baseline] [--progress]`;
 
 function parseArgs(argv) {
   const opts = {
@@ -51,7 +52,6 @@ function parseArgs(argv) {
     seconds: 0,
     protocol: 'ours',
     progress: false,
-    loopbackCandidates: false,
   };
   parseOptions(argv, opts, USAGE, (name, arg) => {
     switch (name) {
@@ -65,7 +65,6 @@ function parseArgs(argv) {
       case '--any-address': opts.anyAddress = true; return true;
       case '--seconds': opts.seconds = arg.number(); return true;
       case '--progress': opts.progress = true; return true;
-      case '--loopback-candidates': opts.loopbackCandidates = true; return true;
       case '--protocol':
         opts.protocol = arg.take();
         if (!['ours', 'baseline'].includes(opts.protocol)) throw new Error('--protocol: ours or baseline');
@@ -248,7 +247,7 @@ function createPeerConnection() {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
     const address = String(c.candidate).split(' ')[4];
-    if (opts.loopbackCandidates && !isLoopback(address)) return;
+    if (!opts.anyAddress && !isLoopback(address)) return;
     if (opts.protocol === 'baseline') {
       send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
       return;
@@ -337,14 +336,25 @@ function codecOf(transceiver, payloadType) {
   return name.toLowerCase() === 'opus' ? 'opus' : name.toUpperCase();
 }
 
+// werift writes the candidates it has gathered into the answer as well:
+// the non-loopback ones are held back there too.
+function signalledSdp(sdp) {
+  if (opts.anyAddress) return sdp;
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') || isLoopback(line.split(' ')[4]))
+    .join('\r\n');
+}
+
 async function onOffer(sdp) {
   result.audioInOffer = sdpHasMedia(sdp, 'audio');
   await pc.setRemoteDescription({ type: 'offer', sdp: unbundleOnly(sdp) });
   for (const ice of pendingIce.splice(0)) await addIce(ice);
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
-  if (opts.protocol === 'baseline') send({ type: 'answer', sdp: pc.localDescription.sdp });
-  else send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
+  const local = signalledSdp(pc.localDescription.sdp);
+  if (opts.protocol === 'baseline') send({ type: 'answer', sdp: local });
+  else send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: local } });
   log('answer sent');
 }
 
