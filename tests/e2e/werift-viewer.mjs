@@ -145,6 +145,8 @@ try {
 }
 
 const isLoopback = (addr) => typeof addr === 'string' && (addr.startsWith('127.') || addr === '::1');
+// The address field of a candidate line, trickled or an SDP a=candidate: line.
+const candidateAddress = (line) => String(line).split(' ')[4];
 
 // --- state -------------------------------------------------------------------
 
@@ -246,8 +248,7 @@ function createPeerConnection() {
   peer.onIceCandidate.subscribe((candidate) => {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
-    const address = String(c.candidate).split(' ')[4];
-    if (!opts.anyAddress && !isLoopback(address)) return;
+    if (!opts.anyAddress && !isLoopback(candidateAddress(c.candidate))) return;
     if (opts.protocol === 'baseline') {
       send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
       return;
@@ -342,7 +343,7 @@ function signalledSdp(sdp) {
   if (opts.anyAddress) return sdp;
   return sdp
     .split('\r\n')
-    .filter((line) => !line.startsWith('a=candidate:') || isLoopback(line.split(' ')[4]))
+    .filter((line) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line)))
     .join('\r\n');
 }
 
