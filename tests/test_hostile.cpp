@@ -603,6 +603,18 @@ TEST_F(Hostile, ConcurrentCredentialPostsWhileSessionsStart) {
   std::atomic<int> posted{0}, refused{0};
   unsigned port = control();
   std::vector<std::thread> posters;
+  /* Joined however the test ends: an ASSERT below returns early. */
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::vector<std::thread>& threads;
+    void join() {
+      stop = true;
+      for (auto& t : threads)
+        if (t.joinable())
+          t.join();
+    }
+    ~Joiner() { join(); }
+  } posters_end{stop, posters};
   for (int t = 0; t < 4; t++) {
     posters.emplace_back([&, t] {
       for (int i = 0; !stop; i++) {
@@ -618,6 +630,10 @@ TEST_F(Hostile, ConcurrentCredentialPostsWhileSessionsStart) {
       }
     });
   }
+  /* Sessions start once a post has landed: one that started before any
+   * would rightly have no STUN/TURN at all (CI's sanitizer pass, loaded,
+   * once started the first session before the first post was answered). */
+  ASSERT_TRUE(wait_until([&] { return posted > 0 || refused > 0; }, 30000)) << "no post answered";
   const int kSessions = 12;
   for (int i = 0; i < kSessions; i++) {
     WsClient c;
@@ -628,9 +644,7 @@ TEST_F(Hostile, ConcurrentCredentialPostsWhileSessionsStart) {
     c.send_text(R"({"type":"endSession","sessionId":")" + sid + "\"}");
     ASSERT_TRUE(wait_idle()) << "session " << i;
   }
-  stop = true;
-  for (auto& t : posters)
-    t.join();
+  posters_end.join();
   g_signal_handler_disconnect(s().sink(), handler);
   EXPECT_EQ(refused.load(), 0);
   EXPECT_GT(posted.load(), kSessions);
