@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <glib/gstdio.h>
+#include <gst/webrtc/webrtc.h>
 
 #include <unistd.h>
 
 #include <cstring>
+#include <mutex>
 #include <string>
 
 #include "gstnvcf.h"
@@ -267,6 +269,76 @@ bool Streamer::wait_element_message(const char* name, unsigned timeout_ms, GstSt
   }
   gst_object_unref(bus);
   return found;
+}
+
+struct RemoteCandidates::Record {
+  mutable std::mutex lock;
+  std::vector<std::string> addresses;
+  /* A candidate's address: the fifth field, with or without "candidate:". */
+  void add(const char* line) {
+    gchar** fields = g_strsplit(line ? line : "", " ", 6);
+    std::lock_guard<std::mutex> l(lock);
+    addresses.push_back(g_strv_length(fields) > 4 ? fields[4]
+                                                  : std::string("?") + (line ? line : ""));
+    g_strfreev(fields);
+  }
+};
+
+namespace {
+
+using Record = RemoteCandidates::Record;
+
+void free_record(gpointer data, GClosure*) {
+  delete static_cast<std::shared_ptr<Record>*>(data);
+}
+
+Record& record_of(gpointer data) {
+  return **static_cast<std::shared_ptr<Record>*>(data);
+}
+
+void on_remote_ice(GstElement*, guint, const gchar* candidate, gpointer data) {
+  record_of(data).add(candidate);
+}
+
+void on_remote_description(GstElement*, GstWebRTCSessionDescription* desc, GstPromise*,
+                           gpointer data) {
+  if (!desc || !desc->sdp)
+    return;
+  for (guint m = 0; m < gst_sdp_message_medias_len(desc->sdp); m++) {
+    const GstSDPMedia* media = gst_sdp_message_get_media(desc->sdp, m);
+    for (guint n = 0; const gchar* c = gst_sdp_media_get_attribute_val_n(media, "candidate", n);
+         n++)
+      record_of(data).add(c);
+  }
+}
+
+/* Runs on the session's thread that makes the webrtcbin, before it
+ * negotiates. */
+void on_webrtcbin(GstElement*, const gchar*, GstElement* webrtc, gpointer data) {
+  auto& record = *static_cast<std::shared_ptr<Record>*>(data);
+  g_signal_connect_data(webrtc, "add-ice-candidate", G_CALLBACK(on_remote_ice),
+                        new std::shared_ptr<Record>(record), free_record, GConnectFlags(0));
+  g_signal_connect_data(webrtc, "set-remote-description", G_CALLBACK(on_remote_description),
+                        new std::shared_ptr<Record>(record), free_record, GConnectFlags(0));
+}
+
+}  // namespace
+
+RemoteCandidates::RemoteCandidates(GstElement* sink)
+    : record_(std::make_shared<Record>()), sink_(GST_ELEMENT(gst_object_ref(sink))) {
+  handler_ =
+      g_signal_connect_data(sink, "webrtcbin-created", G_CALLBACK(on_webrtcbin),
+                            new std::shared_ptr<Record>(record_), free_record, GConnectFlags(0));
+}
+
+RemoteCandidates::~RemoteCandidates() {
+  g_signal_handler_disconnect(sink_, handler_);
+  gst_object_unref(sink_);
+}
+
+std::vector<std::string> RemoteCandidates::addresses() const {
+  std::lock_guard<std::mutex> l(record_->lock);
+  return record_->addresses;
 }
 
 }  // namespace nvcftest

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace nvcftest {
 
@@ -123,6 +124,26 @@ class Streamer {
  private:
   GstElement* pipeline_ = nullptr;
   GstElement* sink_ = nullptr;
+};
+
+/* The address of every remote candidate the sink's sessions were given,
+ * trickled (add-ice-candidate) or in the answer (set-remote-description):
+ * where their ICE agents send checks. Made before the sessions start; the
+ * record outlives this object in the webrtcbins that still use it. */
+class RemoteCandidates {
+ public:
+  explicit RemoteCandidates(GstElement* sink);
+  ~RemoteCandidates();
+  RemoteCandidates(const RemoteCandidates&) = delete;
+  RemoteCandidates& operator=(const RemoteCandidates&) = delete;
+  std::vector<std::string> addresses() const;
+
+  struct Record;
+
+ private:
+  std::shared_ptr<Record> record_;
+  GstElement* sink_;
+  gulong handler_ = 0;
 };
 
 }  // namespace nvcftest

@@ -103,8 +103,10 @@ class ThreadsPeer : public ::testing::Test {
   void SetUp() override { nvcftest::init(); }
 
   /* A werift viewer chatting on the control channel until it had `replies`
-   * answers; returns its result line. */
+   * answers; returns its result line. Every candidate it signalled is on
+   * loopback: the streamer sends ICE checks nowhere else. */
   std::string chat(Streamer& s, int replies, int timeout_s = 40) {
+    nvcftest::RemoteCandidates remote(s.sink());
     /* The chatter does not retry a refused session: before readiness
      * (the warm-up's DTLS key, up to seconds) it would be refused. */
     if (!nvcftest::wait_until([&] { return s.ready_state() == "ready"; }, 30000, 20))
@@ -116,6 +118,10 @@ class ThreadsPeer : public ::testing::Test {
     std::string r = viewer.json((timeout_s + 10) * 1000).text();
     if (r.find("\"ok\":true") == std::string::npos)
       ADD_FAILURE() << "viewer: " << r << "\nstderr: " << viewer.err();
+    std::vector<std::string> addresses = remote.addresses();
+    EXPECT_FALSE(addresses.empty()) << "the session was given no remote candidate";
+    for (const auto& a : addresses)
+      EXPECT_EQ(a.rfind("127.", 0), 0u) << "a remote candidate off loopback: " << a;
     return r;
   }
 };

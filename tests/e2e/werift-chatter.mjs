@@ -5,6 +5,7 @@
 // the "control" channel every --interval ms and counts the replies. Reports
 // one JSON line on stdout: {ok, sent, replies, error}. ok once --replies
 // replies came back; it keeps chatting until then, --timeout or a signal.
+// Only candidates on 127.0.0.0/8 are signalled (loopback.mjs).
 //
 //   node werift-chatter.mjs --signalling ws://127.0.0.1:PORT/sign_in
 //        [--interval 5] [--replies 200] [--timeout 30]
@@ -12,6 +13,7 @@
 import WebSocket from 'ws';
 import { RTCPeerConnection, useH264, useVP8, useOPUS } from 'werift';
 import { parseOptions } from './cli.mjs';
+import { loopbackIce, loopbackPair, loopbackSdp, signalCandidate } from './loopback.mjs';
 
 const USAGE = `usage: node werift-chatter.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--interval MS=5] [--replies N=200] [--timeout S=30]`;
@@ -51,7 +53,6 @@ try {
 }
 
 const send = (msg) => { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg)); };
-const isLoopback = (a) => typeof a === 'string' && a.startsWith('127.');
 
 function chat(channel) {
   channel.onMessage.subscribe((data) => {
@@ -71,15 +72,14 @@ function chat(channel) {
 
 function peerConnection() {
   const peer = new RTCPeerConnection({
-    iceServers: [], // never werift's public default
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceFilterCandidatePair: (p) => isLoopback(p.protocol?.localCandidate?.host) && isLoopback(p.remoteCandidate?.host),
+    ...loopbackIce,
+    iceFilterCandidatePair: loopbackPair,
     codecs: { video: [useH264(), useVP8()], audio: [useOPUS()] },
   });
   peer.onIceCandidate.subscribe((c) => {
     if (!c || !c.candidate) return;
     const j = c.toJSON ? c.toJSON() : c;
+    if (!signalCandidate(j.candidate)) return;
     send({ type: 'peer', sessionId, ice: { candidate: j.candidate, sdpMLineIndex: j.sdpMLineIndex ?? 0, sdpMid: j.sdpMid } });
   });
   peer.onDataChannel.subscribe((channel) => { if (channel.label === 'control') chat(channel); });
@@ -102,7 +102,7 @@ async function onMessage(msg) {
       await pc.setRemoteDescription({ type: 'offer', sdp: unbundleOnly(desc.sdp) });
       for (const ice of pendingIce.splice(0)) await pc.addIceCandidate(ice).catch(() => {});
       await pc.setLocalDescription(await pc.createAnswer());
-      send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: pc.localDescription.sdp } });
+      send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: loopbackSdp(pc.localDescription.sdp) } });
     }
     if (msg.ice && msg.ice.candidate) {
       const ice = { candidate: msg.ice.candidate, sdpMLineIndex: msg.ice.sdpMLineIndex ?? 0, sdpMid: msg.ice.sdpMid };

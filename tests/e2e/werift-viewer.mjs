@@ -33,6 +33,7 @@
 import WebSocket from 'ws';
 import { RTCPeerConnection, useH264, useVP8, useOPUS } from 'werift';
 import { parseOptions } from './cli.mjs';
+import { loopbackIce, loopbackPair, loopbackSdp, signalCandidate } from './loopback.mjs';
 
 const USAGE = `usage: node werift-viewer.mjs --signalling ws://127.0.0.1:PORT/sign_in
   [--packets N=50] [--timeout S=20] [--expect-codec H264|VP8] [--input]
@@ -144,9 +145,6 @@ try {
   process.exit(2);
 }
 
-const isLoopback = (addr) => typeof addr === 'string' && (addr.startsWith('127.') || addr === '::1');
-// The address field of a candidate line, trickled or an SDP a=candidate: line.
-const candidateAddress = (line) => String(line).split(' ')[4];
 
 // --- state -------------------------------------------------------------------
 
@@ -227,11 +225,8 @@ function check() {
 
 function createPeerConnection() {
   const config = {
-    iceServers: [], // werift's default is a public STUN server: never use it
+    ...loopbackIce,
     iceTransportPolicy: 'all',
-    iceUseIpv6: false,
-    // Host candidates exclude loopback unless it is added here.
-    iceAdditionalHostAddresses: ['127.0.0.1'],
     codecs: {
       video: [useH264(), useVP8()],
       audio: [useOPUS()],
@@ -240,15 +235,14 @@ function createPeerConnection() {
   };
   if (!opts.anyAddress && config.iceTransportPolicy !== 'relay') {
     // Keep media on 127.0.0.0/8: only pairs between loopback addresses.
-    config.iceFilterCandidatePair = (pair) =>
-      isLoopback(pair.protocol?.localCandidate?.host) && isLoopback(pair.remoteCandidate?.host);
+    config.iceFilterCandidatePair = loopbackPair;
   }
   const peer = new RTCPeerConnection(config);
 
   peer.onIceCandidate.subscribe((candidate) => {
     if (!candidate || !candidate.candidate) return;
     const c = candidate.toJSON ? candidate.toJSON() : candidate;
-    if (!opts.anyAddress && !isLoopback(candidateAddress(c.candidate))) return;
+    if (!opts.anyAddress && !signalCandidate(c.candidate)) return;
     if (opts.protocol === 'baseline') {
       send({ type: 'ice', candidate: c.candidate, sdpMLineIndex: c.sdpMLineIndex ?? 0 });
       return;
@@ -337,15 +331,6 @@ function codecOf(transceiver, payloadType) {
   return name.toLowerCase() === 'opus' ? 'opus' : name.toUpperCase();
 }
 
-// werift writes the candidates it has gathered into the answer as well:
-// the non-loopback ones are held back there too.
-function signalledSdp(sdp) {
-  if (opts.anyAddress) return sdp;
-  return sdp
-    .split('\r\n')
-    .filter((line) => !line.startsWith('a=candidate:') || isLoopback(candidateAddress(line)))
-    .join('\r\n');
-}
 
 async function onOffer(sdp) {
   result.audioInOffer = sdpHasMedia(sdp, 'audio');
@@ -353,7 +338,8 @@ async function onOffer(sdp) {
   for (const ice of pendingIce.splice(0)) await addIce(ice);
   const answer = await pc.createAnswer();
   await pc.setLocalDescription(answer);
-  const local = signalledSdp(pc.localDescription.sdp);
+  // werift writes every candidate it gathered into the answer as well.
+  const local = opts.anyAddress ? pc.localDescription.sdp : loopbackSdp(pc.localDescription.sdp);
   if (opts.protocol === 'baseline') send({ type: 'answer', sdp: local });
   else send({ type: 'peer', sessionId, sdp: { type: 'answer', sdp: local } });
   log('answer sent');
