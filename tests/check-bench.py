@@ -61,7 +61,12 @@ try:
             rec, disp = r["received"], r["display"]
             if not (0 < rec["min"] <= rec["p50"] <= rec["p95"] <= rec["p99"] < 1000):
                 failures.append(f"{name}: {mode}: received figures not sane: {rec}")
-            if not (disp["p50"] >= rec["p50"] and disp["p99"] < 1000):
+            # With playout-delay (min = max = 0) Chromium's
+            # expectedDisplayTime can precede the frame's receipt (CI saw
+            # display p50 2.9 ms against received 4.7): allowed by at most
+            # one 60 Hz compositor frame.
+            slack = 1000 / 60 if mode == "ours-playout-delay" else 0
+            if not (0 < disp["p50"] and disp["p50"] >= rec["p50"] - slack and disp["p99"] < 1000):
                 failures.append(f"{name}: {mode}: display figures not sane: {disp} "
                                 f"(received {rec})")
             ph = r["phases"]
