@@ -272,7 +272,7 @@ bool Streamer::wait_element_message(const char* name, unsigned timeout_ms, GstSt
 }
 
 struct RemoteCandidates::Record {
-  mutable std::mutex lock;
+  std::mutex lock;
   std::vector<std::string> addresses;
   /* A candidate's address: the fifth field, with or without "candidate:". */
   void add(const char* line) {

@@ -4,10 +4,10 @@
 // given those addresses checks pairs off loopback, and one relaying
 // through TURN asks coturn to send there.
 
-export const isLoopback = (addr) => typeof addr === 'string' && (addr.startsWith('127.') || addr === '::1');
+const isLoopback = (addr) => typeof addr === 'string' && (addr.startsWith('127.') || addr === '::1');
 
 // The address field of a candidate line, trickled or an SDP a=candidate: line.
-export const candidateAddress = (line) => String(line).split(' ')[4];
+const candidateAddress = (line) => String(line).split(' ')[4];
 
 // werift's ICE options for loopback only: no ICE servers (werift's default
 // is a public STUN server), loopback gathered, and only loopback pairs.

@@ -145,7 +145,6 @@ try {
   process.exit(2);
 }
 
-
 // --- state -------------------------------------------------------------------
 
 let peerId = null;
@@ -330,7 +329,6 @@ function codecOf(transceiver, payloadType) {
   const name = codec.mimeType.split('/')[1];
   return name.toLowerCase() === 'opus' ? 'opus' : name.toUpperCase();
 }
-
 
 async function onOffer(sdp) {
   result.audioInOffer = sdpHasMedia(sdp, 'audio');
