@@ -5,7 +5,7 @@
 //        [--column NAME=ws://...]... [--sessions 3] [--frames 150] [--warmup 30]
 //        [--steady SECONDS] [--label 720p30] [--out FILE]
 // --column: another streamer (our protocol), another column: e.g. the sink
-// with playout-delay=true, the effect of one setting measured in the same
+// with playout-delay=false, the effect of one setting measured in the same
 // run. --steady S: sessions last S seconds more, and the last --frames
 // frames are measured again as "steady": Chromium's timing settles over
 // tens of seconds, and the first seconds after a viewer joins differ.
@@ -81,6 +81,8 @@ function summarize(results) {
     unreadable: ok.reduce((n, r) => n + r.unreadable, 0),
     mispaired: ok.reduce((n, r) => n + (r.mispaired || 0), 0),
     received: {}, display: {}, phases: {},
+    // The header extensions Chromium agreed to in any session (URIs).
+    extensions: [...new Set(ok.flatMap((r) => (r.extmap || []).map((l) => l.split(' ')[1])))],
   };
   for (const [key, q] of [['p50', 0.5], ['p95', 0.95], ['p99', 0.99]]) {
     out.received[key] = quantile(frames.map((f) => f.received), q);
@@ -105,6 +107,8 @@ function summarize(results) {
     return {
       receivedP50: median(f.map((x) => x.received)), displayP50: median(f.map((x) => x.display)),
       displayAfterReceiptP50: median(f.map((x) => x.display - x.received)),
+      presentedAfterReceiptP50: median(f.map((x) => x.presented - x.received)),
+      callbackAfterReceiptP50: median(f.map((x) => x.callback - x.received)),
     };
   });
   for (const p of PHASES) out.phases[p] = median(ok.map((r) => r.phases[p]).filter((v) => v !== undefined));

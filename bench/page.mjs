@@ -84,6 +84,8 @@ function onFrame(_now, meta) {
       rtp: meta.rtpTimestamp,
       received: performance.timeOrigin + meta.receiveTime - capture,
       display: performance.timeOrigin + meta.expectedDisplayTime - capture,
+      presented: performance.timeOrigin + meta.presentationTime - capture,
+      callback: performance.timeOrigin + _now - capture,
     });
   }
   if (frames.length >= wanted) finish(null);

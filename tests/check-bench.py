@@ -2,7 +2,8 @@
 """scripts/bench --quick on this build: it runs, both senders stream to
 headless Chromium, the stamps are read, and every figure is sane (latency
 positive and under a second, display not before receipt, the session's
-phases in order); the viewers, churn and start parts serve every viewer
+phases in order), Chromium answers the playout-delay extension where it
+is offered; the viewers, churn and start parts serve every viewer
 and read their figures. Figures are not judged: the bench is not a timed
 test.
 Usage: check-bench.py <build root> <source root>"""
@@ -19,6 +20,7 @@ if not shutil.which("node") or not os.path.exists("/usr/bin/chromium") or not os
     print("check-bench: needs node, Chromium and tests/e2e/node_modules")
     sys.exit(1 if os.environ.get("NVCF_REQUIRE_PEERS") == "1" else 77)
 
+PLAYOUT_DELAY = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 failures = []
 out = tempfile.mkdtemp(prefix="check-bench.")
 try:
@@ -36,7 +38,8 @@ try:
         return json.load(open(path))
 
     # Latency, video only and with audio: every column's figures sane.
-    for name, modes in (("latency-640x360.json", ("ours", "baseline", "ours-playout-delay")),
+    for name, modes in (("latency-640x360.json", ("ours", "baseline", "ours-no-playout-delay",
+                                                   "ours-playout-delay-0")),
                         ("latency-av.json", ("ours", "baseline", "ours-lip-sync"))):
         report = load(name)
         for mode in modes:
@@ -61,14 +64,20 @@ try:
             rec, disp = r["received"], r["display"]
             if not (0 < rec["min"] <= rec["p50"] <= rec["p95"] <= rec["p99"] < 1000):
                 failures.append(f"{name}: {mode}: received figures not sane: {rec}")
-            # With playout-delay (min = max = 0) Chromium's
+            # With the playout-delay extension Chromium's
             # expectedDisplayTime can precede the frame's receipt (CI saw
-            # display p50 2.9 ms against received 4.7): allowed by at most
-            # one 60 Hz compositor frame.
-            slack = 1000 / 60 if mode == "ours-playout-delay" else 0
+            # display p50 2.9 ms against received 4.7 with min = max = 0):
+            # allowed by at most one 60 Hz compositor frame.
+            with_delay = mode not in ("baseline", "ours-no-playout-delay")
+            slack = 1000 / 60 if with_delay else 0
             if not (0 < disp["p50"] and disp["p50"] >= rec["p50"] - slack and disp["p99"] < 1000):
                 failures.append(f"{name}: {mode}: display figures not sane: {disp} "
                                 f"(received {rec})")
+            # Chromium answers the playout-delay extension it is offered.
+            answered = PLAYOUT_DELAY in r.get("extensions", [])
+            if answered != with_delay:
+                failures.append(f"{name}: {mode}: playout-delay answered {answered}, "
+                                f"expected {with_delay}: {r.get('extensions')}")
             ph = r["phases"]
             # Chromium may dispatch the connection-state events after the
             # first frame's callback: only the socket, the offer and the

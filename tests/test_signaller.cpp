@@ -1017,13 +1017,13 @@ TEST_F(Signaller, AudioInItsOwnStreamUnlessLipSync) {
   }
 }
 
-/* The playout-delay header extension is offered on video with
- * playout-delay=true, and not by default. */
+/* The playout-delay header extension is offered on video by default, and
+ * not with playout-delay=false. */
 TEST_F(Signaller, PlayoutDelayOfferedUnlessTurnedOff) {
   const std::string extmap =
       "a=extmap:5 http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
   for (bool on : {true, false}) {
-    auto s = playing(on ? "playout-delay=true" : "");
+    auto s = playing(on ? "" : "playout-delay=false");
     WsClient a;
     connect_gst(a, *s);
     ASSERT_FALSE(start_session(a, producer_id(a)).empty());

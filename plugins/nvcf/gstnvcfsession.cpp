@@ -337,16 +337,17 @@ static bool configure_ice(GstNvcfSession::Impl* impl, std::string* error) {
  * TWCC takes 3 (gstnvcfsessioncongestion.cpp). */
 constexpr guint kPlayoutDelayId = 5;
 
-/* min = max = 0 on every packet of this payloader: the payloader puts the
- * extmap into its caps, so webrtcbin offers it, and a browser that
+/* min 0, max max_ms on every packet of this payloader: the payloader puts
+ * the extmap into its caps, so webrtcbin offers it, and a browser that
  * answers with it renders each frame as soon as it can. */
-static void add_playout_delay(GstElement* pay) {
+static void add_playout_delay(GstElement* pay, unsigned max_ms) {
   GstElement* ext = gst_element_factory_make("nvcfrtphdrextplayoutdelay", NULL);
   if (!ext) {
     GST_WARNING("nvcfrtphdrextplayoutdelay is missing: no playout-delay extension");
     return;
   }
   gst_rtp_header_extension_set_id(GST_RTP_HEADER_EXTENSION(ext), kPlayoutDelayId);
+  g_object_set(ext, "max-delay", guint(max_ms), NULL);
   g_signal_emit_by_name(pay, "add-extension", ext);
   gst_object_unref(ext);
 }
@@ -418,7 +419,7 @@ bool GstNvcfSession::start(const std::vector<GstNvcfStreamTap>& streams, std::st
     for (const auto& [key, value] : codec->payloader_properties)
       gst_util_set_object_arg(G_OBJECT(b.pay), key.c_str(), value.c_str());
     if (tap.video && impl->config.playout_delay)
-      add_playout_delay(b.pay);
+      add_playout_delay(b.pay, impl->config.playout_delay_max_ms);
     if (tap.video && impl->config.congestion_control)
       gst_nvcf_session_add_twcc(impl, b.pay);
     gst_bin_add_many(impl->bin, b.queue, b.pay, b.filter, NULL);

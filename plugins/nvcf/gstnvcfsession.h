@@ -34,10 +34,12 @@ struct GstNvcfSessionConfig {
   nvcf::PortRange port_range;
   std::vector<std::string> ice_addresses; /* local addresses; empty = all */
   bool ice_tcp = false;
-  bool relay_only = false;    /* ice-transport-policy=relay */
-  bool live = true;           /* live input: sent unsynced, at once */
-  bool playout_delay = false; /* zero playout-delay extension on video */
-  bool lip_sync = false;      /* audio in the video's media stream */
+  bool relay_only = false; /* ice-transport-policy=relay */
+  bool live = true;        /* live input: sent unsynced, at once */
+  bool lip_sync = false;   /* audio in the video's media stream */
+  /* The playout-delay extension on video: min 0, max this. */
+  bool playout_delay = false;
+  unsigned playout_delay_max_ms = 0;
   /* Transport-wide congestion control: the TWCC header extension on
    * video, its feedback driving a controller within these limits. */
   bool congestion_control = false;

@@ -309,6 +309,7 @@ GstNvcfSessionConfig GstNvcfSessionRegistry::config_for(const std::string& id,
   config.ice_addresses = s.ice_address_list();
   config.live = upstream_live(element_);
   config.playout_delay = s.playout_delay;
+  config.playout_delay_max_ms = s.playout_delay_max_ms;
   config.lip_sync = s.lip_sync;
   config.congestion_control = s.congestion_control;
   if (s.congestion_control)

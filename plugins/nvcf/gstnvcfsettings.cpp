@@ -141,12 +141,19 @@ void gst_nvcf_settings_install(GObjectClass* gobject_class) {
                            FALSE, rw_ready));
   g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_PLAYOUT_DELAY,
-      g_param_spec_boolean("playout-delay", "Zero playout delay",
-                           "Offer the playout-delay RTP header extension (min = max = 0) on "
-                           "video, asking viewers for no playout delay; off by default, as "
-                           "Chromium then displays frames later (see the README); for new "
-                           "sessions",
-                           FALSE, rw));
+      g_param_spec_boolean("playout-delay", "Least playout delay",
+                           "Offer the playout-delay RTP header extension on video (min 0, "
+                           "max playout-delay-max), asking viewers to render each frame as "
+                           "soon as they can; for new sessions",
+                           TRUE, rw));
+  g_object_class_install_property(
+      gobject_class, GST_NVCF_PROP_PLAYOUT_DELAY_MAX,
+      g_param_spec_uint("playout-delay-max", "Most playout delay",
+                        "The playout-delay extension's max, in ms (10 ms steps): Chromium "
+                        "renders through its low-latency renderer for 10-500, and without "
+                        "it, expecting to display frames later, for 0 (min = max = 0; see "
+                        "the README); for new sessions",
+                        0, 500, 100, rw));
   g_object_class_install_property(
       gobject_class, GST_NVCF_PROP_LIP_SYNC,
       g_param_spec_boolean("lip-sync", "Lip sync",
@@ -280,6 +287,9 @@ bool gst_nvcf_settings_set(nvcf::Settings& s, guint prop_id, const GValue* value
     case GST_NVCF_PROP_PLAYOUT_DELAY:
       s.playout_delay = g_value_get_boolean(value);
       break;
+    case GST_NVCF_PROP_PLAYOUT_DELAY_MAX:
+      s.playout_delay_max_ms = g_value_get_uint(value);
+      break;
     case GST_NVCF_PROP_LIP_SYNC:
       s.lip_sync = g_value_get_boolean(value);
       break;
@@ -363,6 +373,9 @@ bool gst_nvcf_settings_get(const nvcf::Settings& s, guint prop_id, GValue* value
       break;
     case GST_NVCF_PROP_PLAYOUT_DELAY:
       g_value_set_boolean(value, s.playout_delay);
+      break;
+    case GST_NVCF_PROP_PLAYOUT_DELAY_MAX:
+      g_value_set_uint(value, s.playout_delay_max_ms);
       break;
     case GST_NVCF_PROP_LIP_SYNC:
       g_value_set_boolean(value, s.lip_sync);

@@ -37,6 +37,7 @@ enum GstNvcfProperty {
   GST_NVCF_PROP_CONGESTION_CONTROL,
   GST_NVCF_PROP_MIN_VIDEO_BITRATE,
   GST_NVCF_PROP_MAX_VIDEO_BITRATE,
+  GST_NVCF_PROP_PLAYOUT_DELAY_MAX,
 };
 
 /* Installs every property of the element, on its class. */

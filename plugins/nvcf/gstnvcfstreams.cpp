@@ -13,16 +13,20 @@ GST_DEBUG_CATEGORY_STATIC(gst_nvcf_streams_debug);
 #define GST_CAT_DEFAULT gst_nvcf_streams_debug
 
 /* One request pad and the encoded stream it feeds. The chain between the
- * entry queue and the tee is built when the first caps arrive, since a pad
- * takes raw or encoded media. */
+ * entry and the tee is built when the first caps arrive, since a pad takes
+ * raw or encoded media. The entry is a pass-through (identity), so encoded
+ * input reaches the sessions in the upstream thread: a queue there cost a
+ * thread hand-off per frame on the latency path. Raw input gets a queue at
+ * the head of its chain, so capture and our encoder run in their own
+ * threads. */
 struct GstNvcfStreams::Stream {
   GstNvcfStreams* owner = nullptr; /* not a reference */
   std::string name;
   bool video = true;
   GstPad* pad = nullptr; /* the ghost pad, owned by the element */
-  GstElement* queue = nullptr;
+  GstElement* entry = nullptr;
   GstElement* tee = nullptr;
-  std::vector<GstElement*> chain; /* built between queue and tee */
+  std::vector<GstElement*> chain; /* built between entry and tee */
   GstElement* idle = nullptr;
   std::string media_type; /* encoded media type, once built; protected by lock_ */
   std::string encoder;    /* our encoder's factory, "" if none */
@@ -32,7 +36,7 @@ struct GstNvcfStreams::Stream {
    * when released during dispose, whether the bin still has them. */
   std::vector<GstElement*> elements() const {
     std::vector<GstElement*> all = chain;
-    for (GstElement* e : {queue, tee, idle})
+    for (GstElement* e : {entry, tee, idle})
       if (e)
         all.push_back(e);
     return all;
@@ -136,6 +140,15 @@ bool GstNvcfStreams::plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement
       out->push_back(e);
     return e;
   };
+  /* Raw input: our encoder in a thread of its own, a few frames behind
+   * capture at most. */
+  auto add_queue = [&]() {
+    GstElement* q = add("queue", "queue");
+    if (q)
+      g_object_set(q, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
+                   NULL);
+    return q;
+  };
 
   std::string media_type;
   if (type == "video/x-raw") {
@@ -159,7 +172,7 @@ bool GstNvcfStreams::plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement
     }
     GstCapsFeatures* features = gst_caps_get_features(caps, 0);
     bool cuda = features && gst_caps_features_contains(features, "memory:CUDAMemory");
-    if (!cuda && !add("videoconvert", "convert"))
+    if (!add_queue() || (!cuda && !add("videoconvert", "convert")))
       return false;
     GstElement* encoder = add(enc, "encoder");
     if (!encoder)
@@ -182,7 +195,7 @@ bool GstNvcfStreams::plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement
     media_type = setup.media_type;
     s->encoder = enc;
   } else if (type == "audio/x-raw") {
-    if (!add("audioconvert", "convert") || !add("audioresample", "resample"))
+    if (!add_queue() || !add("audioconvert", "convert") || !add("audioresample", "resample"))
       return false;
     const nvcf::CodecEncoder* opus = nullptr;
     nvcf::codec_for_encoder("opusenc", &opus);
@@ -213,8 +226,8 @@ bool GstNvcfStreams::plan_chain(Stream* s, GstCaps* caps, std::vector<GstElement
   return true;
 }
 
-/* First caps on a pad: build queue -> chain -> tee. Runs in the streaming
- * thread before the caps pass the queue, so the queue is linked by the
+/* First caps on a pad: build entry -> chain -> tee. Runs in the streaming
+ * thread before the caps pass the entry, so the entry is linked by the
  * time it pushes. */
 GstPadProbeReturn GstNvcfStreams::on_caps(GstPad*, GstPadProbeInfo* info, gpointer user_data) {
   auto* s = static_cast<Stream*>(user_data);
@@ -234,7 +247,7 @@ GstPadProbeReturn GstNvcfStreams::on_caps(GstPad*, GstPadProbeInfo* info, gpoint
   GST_INFO_OBJECT(self->bin_, "%s: %" GST_PTR_FORMAT " -> %s%s%s", s->name.c_str(), caps,
                   s->media_type.c_str(), s->encoder.empty() ? "" : " with ", s->encoder.c_str());
 
-  GstElement* prev = s->queue;
+  GstElement* prev = s->entry;
   for (GstElement* e : chain) {
     gst_bin_add(self->bin_, e);
     gst_element_link(prev, e);
@@ -253,7 +266,7 @@ GstPadProbeReturn GstNvcfStreams::on_caps(GstPad*, GstPadProbeInfo* info, gpoint
 /* Caps queries get what a WebRTC viewer can take (core/codecs): raw
  * formats encoders take best, system memory first, then the streamable
  * encoded formats, so an upstream encoder negotiates a profile browsers
- * decode by itself. Before the chain exists the queue would accept
+ * decode by itself. Before the chain exists the entry would accept
  * anything, and a source like videotestsrc would pick its first format
  * (64-bit RGBA). Once a raw chain is built the converter and encoder
  * answer; an encoded chain (a parser into the tee) would accept any
@@ -335,22 +348,20 @@ GstPad* GstNvcfStreams::add(GstPadTemplate* templ, const gchar* name) {
       }
   }
 
-  s->queue = gst_element_factory_make("queue", (s->name + "-queue").c_str());
+  s->entry = gst_element_factory_make("identity", (s->name + "-entry").c_str());
   s->tee = gst_element_factory_make("tee", (s->name + "-tee").c_str());
   /* A fakesink keeps the stream flowing with no viewer and lets EOS reach
    * the pipeline. */
   GstElement* idle = gst_element_factory_make("fakesink", (s->name + "-idle").c_str());
   s->idle = GST_ELEMENT(gst_object_ref(idle));
-  gst_object_ref(s->queue);
+  gst_object_ref(s->entry);
   gst_object_ref(s->tee);
-  g_object_set(s->queue, "max-size-buffers", 3, "max-size-bytes", 0, "max-size-time", (guint64)0,
-               NULL);
   g_object_set(s->tee, "allow-not-linked", TRUE, NULL);
   g_object_set(idle, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, NULL);
-  gst_bin_add_many(bin_, s->queue, s->tee, idle, NULL);
+  gst_bin_add_many(bin_, s->entry, s->tee, idle, NULL);
   gst_element_link(s->tee, idle);
 
-  GstPad* target = gst_element_get_static_pad(s->queue, "sink");
+  GstPad* target = gst_element_get_static_pad(s->entry, "sink");
   gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_caps, s.get(), NULL);
   gst_pad_add_probe(target, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, on_caps_query, s.get(), NULL);
   gst_pad_add_probe(
@@ -360,7 +371,7 @@ GstPad* GstNvcfStreams::add(GstPadTemplate* templ, const gchar* name) {
   s->pad = gst_ghost_pad_new_from_template(s->name.c_str(), target, templ);
   gst_object_unref(target);
 
-  gst_element_sync_state_with_parent(s->queue);
+  gst_element_sync_state_with_parent(s->entry);
   gst_element_sync_state_with_parent(s->tee);
   gst_element_sync_state_with_parent(idle);
 
@@ -431,7 +442,7 @@ std::string GstNvcfStreams::send_upstream(const std::string&, GstEvent* ev) {
     std::lock_guard<std::mutex> lock(lock_);
     for (auto& s : streams_)
       if (s->video) {
-        target = gst_element_get_static_pad(s->queue, "src");
+        target = gst_element_get_static_pad(s->entry, "src");
         break;
       }
   }
@@ -488,7 +499,7 @@ static std::optional<guint> encoder_kbps(GstElement* e) {
 }
 
 /* The video encoder feeding pad from upstream: through ghost pads and
- * single-input elements (capsfilter, queue, parser, tee), a few hops at
+ * single-input elements (capsfilter, identity, queue, parser, tee), a few hops at
  * most. A reference, or NULL. */
 static GstElement* upstream_encoder(GstPad* pad) {
   GstPad* peer = gst_pad_get_peer(pad);

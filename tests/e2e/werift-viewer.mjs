@@ -93,7 +93,12 @@ const result = {
   frames: null,
   resumed: false,
   videoPacketsBeforeResume: null,
+  // The playout-delay extension on the first video packet, if the offer
+  // has it: { min, max } in ms.
+  playoutDelay: null,
 };
+const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
+let playoutDelayId = null;
 
 const started = Date.now();
 const log = (...args) => process.stderr.write(`[werift-viewer] ${args.join(' ')}\n`);
@@ -263,6 +268,14 @@ function createPeerConnection() {
           log(`first video packet, ssrc ${videoSsrc}`);
         }
         result.videoPackets++;
+        if (playoutDelayId !== null && !result.playoutDelay) {
+          const ext = (rtp.header.extensions || []).find((e) => e.id === playoutDelayId);
+          // 12 bits of min, 12 of max, in 10 ms units.
+          if (ext && ext.payload.length >= 3) {
+            const b = ext.payload;
+            result.playoutDelay = { min: ((b[0] << 4) | (b[1] >> 4)) * 10, max: (((b[1] & 0xf) << 8) | b[2]) * 10 };
+          }
+        }
         if (opts.seconds) {
           if (result.firstVideoMs === null) {
             result.firstVideoMs = Date.now() - started;
@@ -332,6 +345,8 @@ function codecOf(transceiver, payloadType) {
 
 async function onOffer(sdp) {
   result.audioInOffer = sdpHasMedia(sdp, 'audio');
+  const extmap = sdp.split(/\r?\n/).find((l) => l.startsWith('a=extmap:') && l.includes(PLAYOUT_DELAY_URI));
+  if (extmap) playoutDelayId = parseInt(extmap.slice('a=extmap:'.length), 10);
   await pc.setRemoteDescription({ type: 'offer', sdp: unbundleOnly(sdp) });
   for (const ice of pendingIce.splice(0)) await addIce(ice);
   const answer = await pc.createAnswer();
