@@ -1,9 +1,11 @@
 /* Per-pad streams against the real element: a pad that ends is no longer
- * offered while the others keep serving, and the element drains only when
- * every pad has ended. */
+ * offered while the others keep serving, the element drains only when
+ * every pad has ended, and which thread carries a pad's media to the
+ * sessions. */
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "nvcftest.h"
 #include "nvcfws.h"
@@ -106,4 +108,82 @@ TEST_F(Streams, LivePadsAreAllOffered) {
   ASSERT_FALSE(start_session(c, producer_id(c)).empty());
   EXPECT_EQ(offered_media(c), std::vector<std::string>({"video", "audio", "application"}));
   EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+}
+
+namespace {
+
+/* The thread that pushes the first buffer through a pad. */
+struct FirstThread {
+  std::mutex lock;
+  GThread* thread = nullptr;
+
+  void watch(GstElement* e, const char* pad_name) {
+    GstPad* pad = gst_element_get_static_pad(e, pad_name);
+    ASSERT_NE(pad, nullptr) << pad_name;
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) {
+          auto* self = static_cast<FirstThread*>(data);
+          std::lock_guard<std::mutex> l(self->lock);
+          self->thread = g_thread_self();
+          return GST_PAD_PROBE_REMOVE;
+        },
+        this, NULL);
+    gst_object_unref(pad);
+  }
+  GThread* wait(unsigned ms) {
+    for (unsigned waited = 0; waited < ms; waited += 10) {
+      {
+        std::lock_guard<std::mutex> l(lock);
+        if (thread)
+          return thread;
+      }
+      g_usleep(10000);
+    }
+    return nullptr;
+  }
+};
+
+/* Where upstream's buffers reach the shared tee from: ours, from `name`'s
+ * src pad, and the tee's. */
+std::pair<GThread*, GThread*> tee_thread(const std::string& pipeline, const char* name) {
+  Streamer s(Streamer::Description{}, pipeline);
+  GstElement* up = gst_bin_get_by_name(GST_BIN(s.pipeline()), name);
+  GstElement* tee = gst_bin_get_by_name(GST_BIN(s.pipeline()), "video_0-tee");
+  EXPECT_NE(up, nullptr);
+  EXPECT_NE(tee, nullptr);
+  if (!up || !tee)
+    return {nullptr, nullptr};
+  FirstThread at_up, at_tee;
+  at_up.watch(up, "src");
+  at_tee.watch(tee, "sink");
+  gst_object_unref(up);
+  gst_object_unref(tee);
+  EXPECT_TRUE(s.set_state(GST_STATE_PLAYING));
+  std::pair<GThread*, GThread*> out{at_up.wait(10000), at_tee.wait(10000)};
+  EXPECT_TRUE(s.set_state(GST_STATE_NULL));
+  return out;
+}
+
+}  // namespace
+
+/* Encoded input reaches the tee in upstream's thread (no hand-off before
+ * the sessions' queues: the entry is a pass-through), while raw input is
+ * encoded behind a queue, in a thread of its own. */
+TEST_F(Streams, EncodedInputIsNotHandedOffRawInputIs) {
+  auto [enc, tee] = tee_thread(
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+      "x264enc name=up tune=zerolatency ! nvcfwebrtcsink ice-addresses=127.0.0.1",
+      "up");
+  ASSERT_NE(enc, nullptr);
+  ASSERT_NE(tee, nullptr);
+  EXPECT_EQ(enc, tee) << "encoded input was handed to another thread before the tee";
+
+  auto [src, raw_tee] = tee_thread(
+      "videotestsrc name=up is-live=true ! video/x-raw,width=160,height=120,framerate=15/1 ! "
+      "nvcfwebrtcsink ice-addresses=127.0.0.1 video-encoder=x264enc",
+      "up");
+  ASSERT_NE(src, nullptr);
+  ASSERT_NE(raw_tee, nullptr);
+  EXPECT_NE(src, raw_tee) << "raw input was encoded in the capture thread";
 }

@@ -499,8 +499,8 @@ static std::optional<guint> encoder_kbps(GstElement* e) {
 }
 
 /* The video encoder feeding pad from upstream: through ghost pads and
- * single-input elements (capsfilter, identity, queue, parser, tee), a few hops at
- * most. A reference, or NULL. */
+ * single-input elements (capsfilter, identity, queue, parser, tee), a few
+ * hops at most. A reference, or NULL. */
 static GstElement* upstream_encoder(GstPad* pad) {
   GstPad* peer = gst_pad_get_peer(pad);
   for (int hops = 0; peer && hops < 8; hops++) {
