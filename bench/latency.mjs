@@ -4,22 +4,31 @@
 //   node bench/latency.mjs --ours ws://127.0.0.1:P/sign_in --baseline ws://127.0.0.1:Q/
 //        [--column NAME=ws://...]... [--sessions 3] [--frames 150] [--warmup 30]
 //        [--steady SECONDS] [--label 720p30] [--out FILE]
+//        [--start NAME=COMMAND --ready NAME=URL]...
 // --column: another streamer (our protocol), another column: e.g. the sink
 // with playout-delay=false, the effect of one setting measured in the same
 // run. --steady S: sessions last S seconds more, and the last --frames
 // frames are measured again as "steady": Chromium's timing settles over
 // tens of seconds, and the first seconds after a viewer joins differ.
+// --start NAME=COMMAND (sh) starts the sender of column NAME (ours, baseline
+// or a --column) before each of its sessions, which begins once --ready
+// NAME=URL answers 200, and stops it after: a streamer encodes with no
+// viewer, so streamers left running would take the cores from the sender
+// being measured, and skew its figures by how many columns there are.
 // Each session is a fresh page of headless Chromium (bench/page.html). It
 // prints a table and writes the figures as JSON (--out).
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { closeAll, launchChromium, serveStatic } from '../tests/e2e/chromium-common.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const opts = { sessions: 3, frames: 150, warmup: 30, steady: 0, label: '', out: '', chromium: '/usr/bin/chromium' };
 const columns = [];
+const starts = {};
+const readyUrls = {};
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const key = argv[i].replace(/^--/, '');
@@ -28,6 +37,11 @@ for (let i = 0; i < argv.length; i++) {
     const name = value.slice(0, value.indexOf('='));
     columns.push(name);
     opts[name] = value.slice(name.length + 1);
+    continue;
+  }
+  if ((key === 'start' || key === 'ready') && /^[\w-]+=/.test(value || '')) {
+    const name = value.slice(0, value.indexOf('='));
+    (key === 'start' ? starts : readyUrls)[name] = value.slice(name.length + 1);
     continue;
   }
   if (!(key in opts) && !['ours', 'baseline'].includes(key)) {
@@ -39,6 +53,12 @@ for (let i = 0; i < argv.length; i++) {
 if (!opts.ours || !opts.baseline) {
   console.error('latency.mjs: --ours and --baseline are required');
   process.exit(2);
+}
+for (const name of Object.keys(starts)) {
+  if (!readyUrls[name]) {
+    console.error(`latency.mjs: --start ${name}=... needs --ready ${name}=URL`);
+    process.exit(2);
+  }
 }
 
 // Chromium's own per-frame figures (bench/page.mjs receiverStats), medians
@@ -53,7 +73,47 @@ function quantile(values, q) {
 }
 const median = (v) => quantile(v, 0.5);
 
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Starts a column's sender (its own process group, so that the stop reaches
+// whatever the shell started) and waits for its readiness.
+async function startSender(mode) {
+  const child = spawn('sh', ['-c', starts[mode]], { detached: true, stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone already */ }
+    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  let gone = false;
+  exited.then(() => { gone = true; });
+  for (const deadline = Date.now() + 30000; Date.now() < deadline && !gone; await sleep(50)) {
+    try {
+      if ((await fetch(readyUrls[mode])).status === 200) return stop;
+    } catch { /* not listening yet */ }
+  }
+  await stop();
+  throw new Error(`${mode}: ${gone ? 'sender exited' : 'not ready after 30 s'} (${starts[mode]})`);
+}
+
 async function session(context, base, mode) {
+  let stop = null;
+  if (starts[mode]) {
+    try {
+      stop = await startSender(mode);
+    } catch (err) {
+      return { mode, error: String(err), phases: {}, frames: [], unreadable: 0 };
+    }
+  }
+  try {
+    return await measure(context, base, mode);
+  } finally {
+    if (stop) await stop();
+  }
+}
+
+async function measure(context, base, mode) {
   const page = await context.newPage();
   const url = opts[mode];
   const protocol = mode === 'baseline' ? 'baseline' : 'ours';
