@@ -23,6 +23,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { closeAll, launchChromium, serveStatic } from '../tests/e2e/chromium-common.mjs';
+import { sleep } from './proc.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const opts = { sessions: 3, frames: 150, warmup: 30, steady: 0, label: '', out: '', chromium: '/usr/bin/chromium' };
@@ -72,8 +73,6 @@ function quantile(values, q) {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 }
 const median = (v) => quantile(v, 0.5);
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Starts a column's sender (its own process group, so that the stop reaches
 // whatever the shell started) and waits for its readiness.
