@@ -130,12 +130,12 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * One werift viewer (tests/e2e/werift-viewer.mjs --seconds) of url; resolves
  * with its JSON report ({ok, error, frames: {complete, incomplete, windowMs},
- * firstVideoMs, ...}).
+ * firstVideoMs, ...}). extra: more werift-viewer.mjs options (--ice JSON).
  */
-export function viewer(url, protocol, seconds, timeout = seconds + 30) {
+export function viewer(url, protocol, seconds, timeout = seconds + 30, extra = []) {
   return new Promise((resolve) => {
     const args = [viewerScript, '--signalling', url, '--protocol', protocol,
-      '--seconds', String(seconds), '--timeout', String(timeout)];
+      '--seconds', String(seconds), '--timeout', String(timeout), ...extra];
     const [cmd, argv] = viewerCpus ? ['taskset', ['-c', viewerCpus, process.execPath, ...args]]
       : [process.execPath, args];
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
