@@ -171,6 +171,10 @@ function summarize(results) {
     };
   });
   for (const p of PHASES) out.phases[p] = median(ok.map((r) => r.phases[p]).filter((v) => v !== undefined));
+  // The issue's first-frame figure: from the socket's open event, per
+  // session (the phases count from the page's new WebSocket).
+  out.firstFrameAfterOpen = median(ok.filter((r) => r.phases.firstFrame !== undefined && r.phases.wsOpen !== undefined)
+    .map((r) => r.phases.firstFrame - r.phases.wsOpen));
   out.receiver = {};
   for (const key of RECEIVER) {
     out.receiver[key] = median(ok.map((r) => (r.receiver || {})[key]).filter((v) => typeof v === 'number'));
@@ -216,18 +220,19 @@ async function main() {
       ['steady: display p50, median of sessions', (r) => r.steady.display.sessionMedianP50],
     ] : []),
     ...RECEIVER.map((k) => [`receiver ${k} (ms/frame)`, (r) => r.receiver[k]]),
-    ...PHASES.map((p) => [`${p} (ms after socket)`, (r) => r.phases[p]]),
+    ...PHASES.map((p) => [`${p} (ms after new WebSocket)`, (r) => r.phases[p]]),
+    ['first frame after socket open', (r) => r.firstFrameAfterOpen],
   ];
   console.log(`\n${opts.label || 'latency'}: ${opts.sessions} sessions each, ${opts.frames} frames ` +
     `after ${opts.warmup} warm-up${opts.steady ? ` and the last ${opts.frames} of ${opts.steady} s more (steady)` : ''}; ` +
     'ratio = ours / baseline');
   const others = modes.filter((m) => m !== 'ours' && m !== 'baseline');
-  console.log(`${'figure'.padEnd(36)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}` +
+  console.log(`${'figure'.padEnd(42)}${'ours'.padStart(9)}${'baseline'.padStart(10)}${'ratio'.padStart(8)}` +
     others.map((m) => m.padStart(m.length + 3)).join(''));
   for (const [name, get] of figures) {
     const a = get(summary.ours);
     const b = get(summary.baseline);
-    console.log(`${name.padEnd(36)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}` +
+    console.log(`${name.padEnd(42)}${fmt(a).padStart(9)}${fmt(b).padStart(10)}${ratio(a, b).padStart(8)}` +
       others.map((m) => fmt(get(summary[m])).padStart(m.length + 3)).join(''));
   }
   const report = { label: opts.label, date: new Date().toISOString(), options: opts, ...summary };

