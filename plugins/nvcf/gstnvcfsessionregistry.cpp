@@ -407,16 +407,26 @@ bool GstNvcfSessionRegistry::run(const std::string& id, const GstNvcfClientInfo&
   return true;
 }
 
-/* A returning client: same session id, new connection, new webrtcbin. */
+/* A returning client: same session id, new connection, new webrtcbin.
+ * Also when the old connection still looks open: a client that comes back
+ * at once after a drop may be seen before its old socket's close, and a
+ * network failure leaves that socket open with no FIN at all. NVCF may
+ * route several connections of one request id here; the newest takes the
+ * session and the older is closed. */
 bool GstNvcfSessionRegistry::resume(const GstNvcfClientInfo& client, const std::string& identity) {
   std::string id, peer_meta;
   std::shared_ptr<GstNvcfSession> old;
+  guint64 superseded = 0; /* the older connection still holding it */
   {
     std::lock_guard<std::mutex> lock(lock_);
     for (auto& [sid, e] : sessions_)
-      if (e->awaiting_resume && e->identity == identity) {
+      if (e->identity == identity &&
+          (e->awaiting_resume || e->client.connection != client.connection)) {
         id = sid;
-        e->cancel_resume_timer();
+        if (e->awaiting_resume)
+          e->cancel_resume_timer();
+        else
+          superseded = e->client.connection;
         e->awaiting_resume = false;
         e->client = client;
         peer_meta = e->peer_meta;
@@ -426,8 +436,12 @@ bool GstNvcfSessionRegistry::resume(const GstNvcfClientInfo& client, const std::
   }
   if (id.empty())
     return false;
-  GST_INFO_OBJECT(element_, "[%s] resumed by peer %s", session_label(id, client).c_str(),
-                  client.peer_id.c_str());
+  GST_INFO_OBJECT(element_, "[%s] resumed by peer %s%s", session_label(id, client).c_str(),
+                  client.peer_id.c_str(),
+                  superseded ? ", taken from its older connection, still open" : "");
+  if (superseded)
+    if (GstNvcfSignaller* sig = signaller())
+      gst_nvcf_signaller_close(sig, superseded, 1000, "the session resumed on a newer connection");
   if (old)
     old->stop();
   changed();
