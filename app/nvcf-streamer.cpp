@@ -17,6 +17,9 @@
 #include <gst/gst.h>
 
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <chrono>
 #include <condition_variable>
@@ -200,6 +203,16 @@ static gboolean on_signal(gpointer data) {
 }
 
 int main(int argc, char** argv) {
+  /* glibc gives threads that allocate at once arenas of their own, up to
+   * 8 a core, and a streamer runs dozens (each session's webrtcbin, libnice
+   * and RTP threads): pages freed in one arena are not reused by another.
+   * In a 30-minute soak RSS grew from 36.9 to 84.7 MiB, ever slower; with
+   * 2 arenas it stayed at 44-50 MiB over 10 minutes. The environment's
+   * MALLOC_ARENA_MAX wins. */
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+  if (!g_getenv("MALLOC_ARENA_MAX"))
+    mallopt(M_ARENA_MAX, 2);
+#endif
   /* GOption fills these with copies; freed on every return. */
   g_autofree gchar* pipeline_file = NULL;
   g_autofree gchar* session_policy = NULL;

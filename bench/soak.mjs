@@ -1,12 +1,15 @@
 // bench/soak.mjs: one streamer under everything at once for a given time,
 // then what it holds against what it held at the start. Run by
 // scripts/soak, which builds and sets GST_PLUGIN_PATH.
-//   node bench/soak.mjs [--seconds 600] [--ports MIN-MAX] [--relays MIN-MAX]
-//        [--resume-every 60] [--label L] [--out FILE] [--logs DIR]
+//   node bench/soak.mjs --launcher PATH [--seconds 600] [--ports MIN-MAX]
+//        [--relays MIN-MAX] [--resume-every 60] [--label L] [--out FILE]
+//        [--logs DIR]
 //
 // What runs, all at once, on 127.0.0.1 only:
-//   streamer  gst-launch-1.0 with nvcfwebrtcsink (max-sessions=16,
-//             resume-timeout=10, request-timeout=3), a small live source
+//   streamer  the launcher (--launcher: nvcf-streamer, as the image runs
+//             it, session-policy reuse) with nvcfwebrtcsink
+//             (max-sessions=16, resume-timeout=10, request-timeout=3), a
+//             small live source
 //   coturn    use-auth-secret with a shared secret, as NVCF runs it
 //   long      one werift viewer for the whole run, its WebSocket dropped
 //             every --resume-every seconds (SIGUSR1) and resumed; a gap of
@@ -40,8 +43,12 @@ import { fmt, parseArgs, printTable, resources, root, sleep, viewer } from './pr
 
 const opts = parseArgs(process.argv.slice(2), {
   seconds: 600, ports: '23920-23959', relays: '63200-63399', 'resume-every': 60,
-  label: '', out: '', logs: '',
+  label: '', out: '', logs: '', launcher: '',
 }, 'soak.mjs');
+if (!opts.launcher) {
+  process.stderr.write('soak.mjs: --launcher PATH (nvcf-streamer) is needed\n');
+  process.exit(2);
+}
 const logs = opts.logs || fs.mkdtempSync(path.join(os.tmpdir(), 'soak.'));
 fs.mkdirSync(logs, { recursive: true });
 const log = (...args) => process.stderr.write(`soak.mjs: ${args.join(' ')}\n`);
@@ -133,13 +140,14 @@ async function startCoturn() {
 async function startStreamer() {
   const streaming = await freePort();
   const control = await freePort();
-  const args = ['-q', 'videotestsrc', 'is-live=true', 'pattern=ball', '!',
+  const description = ['videotestsrc', 'is-live=true', 'pattern=ball', '!',
     'video/x-raw,width=320,height=240,framerate=30/1', '!',
     'x264enc', 'tune=zerolatency', 'speed-preset=ultrafast', 'bitrate=500', 'key-int-max=30', '!',
     'nvcfwebrtcsink', 'ice-addresses=127.0.0.1', `streaming-port=${streaming}`, `control-port=${control}`,
     'max-sessions=16', 'resume-timeout=10', 'request-timeout=3', 'min-video-bitrate=200',
-    'max-video-bitrate=500'];
-  const p = child('streamer', 'gst-launch-1.0', args, { STREAMING_PORT_BINDING_RANGE: opts.ports });
+    'max-video-bitrate=500'].join(' ');
+  const p = child('streamer', opts.launcher, ['--session-policy', 'reuse', description],
+    { STREAMING_PORT_BINDING_RANGE: opts.ports });
   await waitFor('streamer ready', async () => (await request(control, 'GET', '/v1/streaming/ready')).status === 200,
     30000);
   return { proc: p, streaming, control, url: `ws://127.0.0.1:${streaming}/sign_in` };
