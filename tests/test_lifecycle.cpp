@@ -175,8 +175,8 @@ static void resume_with(const std::vector<std::string>& protocols, const Headers
 /* A client back at once after a drop can be seen before its old socket's
  * close, and a network failure leaves that socket open: the newer
  * connection of the identity takes the session, and the older one is
- * closed with the reason. (Before, the newer one got a second session: the
- * soak run saw it 1 time in 50.) */
+ * closed with the reason. (Before, the newer one was refused here, at
+ * max-sessions 1, and got a second session in the soak, at 16.) */
 TEST_F(Lifecycle, ResumeTakesTheSessionFromAnOlderConnectionStillOpen) {
   Streamer s(kProps, kSource);
   ASSERT_TRUE(s.set_state(GST_STATE_PLAYING));
