@@ -25,7 +25,7 @@ failures = []
 out = tempfile.mkdtemp(prefix="check-bench.")
 try:
     run = subprocess.run([os.path.join(source, "scripts", "bench"), "--quick", "--build", build,
-                          "--out", out], cwd=source, capture_output=True, text=True, timeout=300)
+                          "--out", out], cwd=source, capture_output=True, text=True, timeout=400)
     print(run.stdout[-3000:])
     if run.returncode != 0:
         failures.append(f"scripts/bench --quick exited {run.returncode}: {run.stderr[-2000:]}")
@@ -89,8 +89,17 @@ try:
                 failures.append(f"{name}: {mode}: phases out of order: {ph}")
 
 
-    # Cost per viewer: each count measured for both senders, viewers served.
-    viewers = load("viewers.json").get("results", [])
+    # Cost per viewer: each count measured for both senders in each of the
+    # 2 rounds, viewers served, and a count's CPU the median of its rounds.
+    report = load("viewers.json")
+    viewers = report.get("results", [])
+    rounds = report.get("rounds", [])
+    if len(rounds) != 2 or any(len(r) != 6 for r in rounds):
+        failures.append(f"viewers: not 2 rounds of 6 measures: {rounds}")
+    for r in viewers:
+        cpus = sorted(c for c in r.get("cpuPercentRounds", []) if c is not None)
+        if len(cpus) != 2 or r["cpuPercent"] is None or abs(r["cpuPercent"] - sum(cpus) / 2) > 1e-6:
+            failures.append(f"viewers: CPU is not the median of its rounds: {r}")
     for mode in ("ours", "baseline"):
         got = sorted(r["viewers"] for r in viewers if r["mode"] == mode)
         if got != [0, 1, 2]:
