@@ -167,6 +167,14 @@ export function parseArgs(argv, opts, script) {
   return opts;
 }
 
+/** The median of the values not null (an even count: the mean of the middle two); null if none. */
+export function median(values) {
+  const v = values.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
 export const fmt = (v, digits = 1) => (v === null || v === undefined || Number.isNaN(v) ? '-' : v.toFixed(digits));
 export const ratio = (a, b) => (a === null || b === null || a === undefined || b === undefined || !b ? '-' : (a / b).toFixed(2));
 

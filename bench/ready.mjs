@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { fmt, parseArgs, printTable, ratio, sleep, viewer } from './proc.mjs';
+import { fmt, median, parseArgs, printTable, ratio, sleep, viewer } from './proc.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   streamer: '', 'baseline-sender': '', source: '', runs: 5, label: '', out: '',
@@ -98,10 +98,6 @@ async function main() {
     runs.ours.push(await ours());
     runs.baseline.push(await baseline());
   }
-  const median = (values) => {
-    const v = values.filter((x) => x !== null).sort((a, b) => a - b);
-    return v.length ? v[Math.floor(v.length / 2)] : null;
-  };
   const summary = Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, {
     listening: median(r.map((x) => x.listening)), ready: median(r.map((x) => x.ready)),
     firstVideo: median(r.map((x) => x.firstVideo)),

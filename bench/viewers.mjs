@@ -15,7 +15,7 @@
 // span, expected).
 
 import fs from 'node:fs';
-import { cpuMeter, fmt, parseArgs, printTable, ratio, resources, sleep, viewer } from './proc.mjs';
+import { cpuMeter, fmt, median, parseArgs, printTable, ratio, resources, sleep, viewer } from './proc.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   ours: '', 'ours-pid': 0, baseline: '', 'baseline-pid': 0,
@@ -56,13 +56,6 @@ async function measure(mode, count) {
     missedPercentMean: missed.length ? missed.reduce((a, b) => a + b, 0) / missed.length : null,
   };
 }
-
-const median = (xs) => {
-  const v = xs.filter((x) => x !== null && x !== undefined).sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = Math.floor(v.length / 2);
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 
 /** One row per mode and count over the rounds: medians, the worst miss. */
 function summarize(rounds, mode, count) {
